@@ -1,0 +1,5 @@
+"""Loaders for every input shape, and normalisation into one linked estate model."""
+
+from auditor.snapshot.load import load_estate
+
+__all__ = ["load_estate"]

@@ -1,0 +1,245 @@
+"""Recognise the shape of a JSON export and yield its rows, whatever envelope they came in.
+
+Shapes (DOMAIN.md section 6): `az graph query -o json` (`{count, data, skip_token,
+total_records}` or a bare list), Resource Graph REST pages (`data` as objectArray or as a
+table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and the
+`{parameters, responses}` examples of the REST API specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from auditor.errors import Location, UserError
+from auditor.model import LoadWarning
+from auditor.snapshot import actions
+from auditor.snapshot.rows import NO_RAW, Count, Flag, Row
+
+_row_decoder = msgspec.json.Decoder(Row)
+_raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+_any_decoder = msgspec.json.Decoder()
+
+
+class _Envelope(msgspec.Struct):
+    data: msgspec.Raw = NO_RAW
+    count: Count = None
+    total_records: Count = None
+    skip_token: str | None = None
+    totalRecords: Count = None
+    resultTruncated: Flag = None
+    skipToken: str | None = msgspec.field(default=None, name="$skipToken")
+    value: msgspec.Raw = NO_RAW
+    nextLink: str | None = None
+    responses: msgspec.Raw = NO_RAW
+    parameters: msgspec.Raw = NO_RAW
+    error: msgspec.Raw = NO_RAW
+    id: str | None = None
+    type: str | None = None
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+
+
+@dataclass
+class Document:
+    """One input's rows, the name of the shape they came in, and what was odd about it."""
+
+    path: str
+    format: str
+    rows: Iterator[tuple[int, Row]]
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+
+def read_document(path: str, text: bytes) -> Document:
+    """Classify a UTF-8 JSON (or JSON Lines) document and return its rows lazily."""
+    start = _first_byte(text)
+    if start == -1:
+        raise UserError("the file is empty; expected a JSON export of Resource Graph rows",
+                        Location(path))
+    flattened = b'"properties_' in text
+    if text[start] == ord("["):
+        items = _decode(path, text, _raw_list_decoder)
+        return _rows_document(path, "JSON array of rows", items, flattened)
+    if text[start] != ord("{"):
+        raise UserError("this is not JSON: expected an object or an array", _line_at(path, text, start))
+    try:
+        envelope = _envelope_decoder.decode(text)
+    except msgspec.ValidationError as error:
+        raise _invalid(path, None, error) from None
+    except msgspec.DecodeError as error:
+        if "trailing characters" in str(error):
+            return _json_lines(path, text, flattened)
+        raise _malformed(path, text, error) from None
+    return _from_envelope(path, text, envelope, flattened)
+
+
+def decode_row(path: str, index: int, raw: msgspec.Raw | bytes) -> Row:
+    """Decode one row, turning a wrong type into an error that names the row and the field."""
+    try:
+        return _row_decoder.decode(raw)
+    except msgspec.ValidationError as error:
+        raise _invalid(path, index, error) from None
+    except msgspec.DecodeError as error:
+        raise UserError(f"malformed JSON: {_reason(error)}", Location(path, row=index)) from None
+
+
+def _from_envelope(path: str, text: bytes, env: _Envelope, flattened: bool) -> Document:
+    if env.error and not env.data and not env.value:
+        detail = _any_decoder.decode(env.error)
+        code = detail.get("code", "") if isinstance(detail, dict) else ""
+        message = detail.get("message", "") if isinstance(detail, dict) else ""
+        raise UserError(f"the file holds an Azure error response ({code}: {message}), not rows; "
+                        "export again", Location(path))
+    if env.responses and env.parameters:
+        body = actions.success_body(path, _any_decoder.decode(env.responses))
+        if any(key in body for key in ("id", "value", "data")):
+            document = read_document(path, _encode(body))
+        else:
+            rows = actions.patch_result_rows(path, _any_decoder.decode(env.parameters), body)
+            document = _rows_document(path, "", [_encode(r) for r in rows], False)
+        document.format = f"REST API example ({document.format or 'patch result'})"
+        return document
+    if env.data:
+        return _resource_graph(path, env, flattened)
+    if env.value:
+        document = _rows_document(path, "ARM REST list", _decode(path, env.value, _raw_list_decoder),
+                                  flattened)
+        if env.nextLink:
+            document.warnings.append(LoadWarning(
+                "incomplete-export", "the list has a nextLink: more rows exist than this page "
+                "holds; follow nextLink and include every page", path))
+        return document
+    if env.id is not None or env.type is not None:
+        return _rows_document(path, "ARM REST resource", [msgspec.Raw(text)], flattened)
+    raise UserError("unrecognised JSON shape: expected az graph query output, a Resource Graph "
+                    "or ARM REST response, a list of rows, or a snapshot bundle", Location(path))
+
+
+def _resource_graph(path: str, env: _Envelope, flattened: bool) -> Document:
+    snake = env.totalRecords is None and (env.total_records is not None or env.skip_token is not None)
+    data = bytes(env.data).lstrip()
+    if data.startswith(b"{"):  # the table form: {columns: [...], rows: [[...]]}
+        items = [_encode(row) for row in _table_rows(path, _any_decoder.decode(data))]
+        flattened = True
+    else:
+        items = _decode(path, env.data, _raw_list_decoder)
+    name = "az graph query output" if snake else "Resource Graph REST response"
+    document = _rows_document(path, name, items, flattened)
+    if env.skip_token:
+        document.warnings.append(LoadWarning(
+            "incomplete-export", "skip_token is set: az graph query stopped before the last row; "
+            "export again with a larger --first, or continue with --skip-token", path))
+    elif env.skipToken:
+        document.warnings.append(LoadWarning(
+            "incomplete-export", "$skipToken is set: more rows exist than this page holds; "
+            "include every page", path))
+    elif str(env.resultTruncated).lower() == "true":
+        document.warnings.append(LoadWarning(
+            "incomplete-export", "resultTruncated is true and there is no $skipToken: the query "
+            "must project id for paging to work; rows are missing", path))
+    return document
+
+
+def _table_rows(path: str, table: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
+            or not isinstance(table.get("rows"), list):
+        raise UserError("data is an object but not a table with columns and rows", Location(path))
+    names = [column.get("name") if isinstance(column, dict) else None for column in table["columns"]]
+    for index, values in enumerate(table["rows"]):
+        if not isinstance(values, list) or len(values) != len(names):
+            raise UserError(f"a table row must have {len(names)} values, one per column",
+                            Location(path, row=index))
+        yield dict(zip(names, values))
+
+
+def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
+                   flattened: bool) -> Document:
+    def rows() -> Iterator[tuple[int, Row]]:
+        for index, item in enumerate(items):
+            if flattened:
+                item = _unflatten_raw(path, index, item)
+            yield index, decode_row(path, index, item)
+    return Document(path, name, rows())
+
+
+def _json_lines(path: str, text: bytes, flattened: bool) -> Document:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return _rows_document(path, "JSON Lines", [msgspec.Raw(line) for line in lines], flattened)
+
+
+def _unflatten_raw(path: str, index: int, item: msgspec.Raw | bytes) -> bytes:
+    """Put projected columns such as `properties_storageProfile_osDisk_osType` back in place."""
+    value = _any_decoder.decode(item)
+    if not isinstance(value, dict):
+        raise UserError("a row must be a JSON object", Location(path, row=index))
+    return _encode(unflatten(value))
+
+
+def unflatten(row: dict[str, Any]) -> dict[str, Any]:
+    """Resource Graph names an unaliased projected path `a_b_c`; nest it back as `a.b.c`."""
+    result: dict[str, Any] = {}
+    for key, value in row.items():
+        if key.startswith("properties_") and value is not None:
+            target = result.setdefault("properties", {})
+            parts = key.split("_")[1:]
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = value
+        elif key == "properties" and isinstance(value, dict):
+            result.setdefault("properties", {}).update(value)
+        else:
+            result[key] = value
+    return result
+
+
+def _encode(value: Any) -> bytes:
+    return msgspec.json.encode(value)
+
+
+def _decode(path: str, text: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Any:
+    try:
+        return decoder.decode(text)
+    except msgspec.ValidationError:
+        raise UserError("expected a list of rows", Location(path)) from None
+    except msgspec.DecodeError as error:
+        raise _malformed(path, bytes(text), error) from None
+
+
+def _first_byte(text: bytes) -> int:
+    for index, byte in enumerate(text[:4096]):
+        if byte not in b" \t\r\n":
+            return index
+    return -1 if not text[4096:].strip() else len(text) - len(text.lstrip())
+
+
+def _line_at(path: str, text: bytes, offset: int) -> Location:
+    return Location(path, line=text.count(b"\n", 0, offset) + 1)
+
+
+def _reason(error: msgspec.DecodeError) -> str:
+    message = str(error)
+    message = message.removeprefix("JSON is malformed: ")
+    return message.split(" (byte ")[0]
+
+
+def _malformed(path: str, text: bytes, error: msgspec.DecodeError) -> UserError:
+    message = str(error)
+    offset = len(text)
+    if "(byte " in message:
+        offset = int(message.rsplit("(byte ", 1)[1].rstrip(")"))
+    elif "truncated" not in message:
+        offset = 0
+    return UserError(f"malformed JSON: {_reason(error)}; fix the file or export it again",
+                     _line_at(path, text, offset))
+
+
+def _invalid(path: str, index: int | None, error: msgspec.ValidationError) -> UserError:
+    message = str(error)
+    what, _, where = message.partition(" - at `$")
+    field_path = where.rstrip("`").lstrip(".")
+    return UserError(what[0].lower() + what[1:] if what else message,
+                     Location(path, row=index, field=field_path))

@@ -1,0 +1,355 @@
+"""Turn decoded rows into model records, one row at a time, noting every odd value kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+
+from auditor.errors import Location, UserError
+from auditor.model import (
+    Assessment, Assignment, DynamicScopeFilter, ImageReference, InstallationRun, LoadWarning,
+    Machine, MachineKind, MaintenanceConfiguration, OsType, PatchSettings, SoftwarePatch, Source,
+)
+from auditor.snapshot import coerce, orchestration, schedule
+from auditor.snapshot.rows import (
+    AssessmentProperties, AssignmentProperties, ConfigurationProperties, InstallationProperties,
+    MachineProperties, Row, SoftwarePatchProperties,
+)
+
+T = TypeVar("T", bound=msgspec.Struct)
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+VM = "microsoft.compute/virtualmachines"
+ARC = "microsoft.hybridcompute/machines"
+MACHINE_KINDS = {VM: MachineKind.AZURE_VM, ARC: MachineKind.ARC}
+
+
+def machine_key(row_id: str) -> str:
+    """The lowercased machine id a patch row belongs to (the prefix before the result segment)."""
+    key = row_id.lower()
+    for marker in ("/patchassessmentresults", "/patchinstallationresults"):
+        cut = key.find(marker)
+        if cut != -1:
+            return key[:cut]
+    return key
+
+
+def run_key(row_id: str) -> str:
+    """The lowercased installation-run id a per-patch row belongs to."""
+    key = row_id.lower()
+    cut = key.find("/softwarepatches/")
+    return key if cut == -1 else key[:cut]
+
+
+def type_from_id(row_id: str) -> str:
+    """`…/providers/Microsoft.Compute/virtualMachines/vm/patchAssessmentResults/latest` →
+    `microsoft.compute/virtualmachines/patchassessmentresults`."""
+    parts = row_id.strip("/").split("/")
+    lowered = [part.lower() for part in parts]
+    if "providers" not in lowered:
+        return ""
+    start = len(lowered) - 1 - lowered[::-1].index("providers")
+    names = parts[start + 1:]
+    if len(names) < 3:
+        return ""
+    return "/".join([names[0], *names[1::2]]).lower()
+
+
+class Normalizer:
+    """Builds records from rows; collects warnings instead of dropping odd values."""
+
+    def __init__(self, keep_raw: bool) -> None:
+        self.keep_raw = keep_raw
+        self.warnings: list[LoadWarning] = []
+        self._path = ""
+        self._index = 0
+
+    def at(self, path: str, index: int) -> None:
+        self._path, self._index = path, index
+
+    def warn(self, code: str, message: str, field: str = "") -> None:
+        self.warnings.append(LoadWarning(code, message, self._path, self._index, field))
+
+    def properties(self, row: Row, kind: type[T]) -> T:
+        decoder = _decoders.get(kind)
+        if decoder is None:
+            decoder = _decoders[kind] = msgspec.json.Decoder(kind)
+        raw = row.properties
+        if not raw or len(raw) == 4 and bytes(raw) == b"null":
+            return kind()
+        try:
+            return decoder.decode(raw)  # type: ignore[no-any-return]
+        except msgspec.ValidationError as error:
+            what, _, where = str(error).partition(" - at `$")
+            field = "properties" + where.rstrip("`")
+            raise UserError(what[0].lower() + what[1:], Location(self._path, row=self._index,
+                                                                 field=field)) from None
+
+    def source(self) -> Source:
+        return Source(file=self._path, row=self._index)
+
+    # ----- values -----------------------------------------------------------------------
+    def enum(self, value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+        result, known = coerce.canonical(value, allowed)
+        if not known:
+            self.warn("unexpected-value", f"{value!r} is not one of {', '.join(allowed)}; "
+                      "kept as it is", field)
+        return result
+
+    def flag(self, value: bool | str | None, field: str) -> bool | None:
+        return self._coerced(coerce.to_bool, value, field)  # type: ignore[no-any-return]
+
+    def count(self, value: int | str | None, field: str) -> int | None:
+        return self._coerced(coerce.to_int, value, field)  # type: ignore[no-any-return]
+
+    def time(self, value: str | None, field: str) -> datetime | None:
+        return self._coerced(coerce.to_time, value, field)  # type: ignore[no-any-return]
+
+    def _coerced(self, convert: Callable[[Any], Any], value: Any, field: str) -> Any:
+        try:
+            return convert(value)
+        except ValueError as error:
+            self.warn("unexpected-value", f"{error}; treated as absent", field)
+            return None
+
+    # ----- records ----------------------------------------------------------------------
+    def machine(self, row: Row, row_type: str, row_id: str) -> Machine:
+        props = self.properties(row, MachineProperties)
+        kind = MACHINE_KINDS[row_type]
+        os_profile = props.osProfile
+        disk = props.storageProfile.osDisk if props.storageProfile else None
+        os_text = (disk.osType if disk else None) or props.osType
+        os_type = OsType.UNKNOWN
+        if os_text:
+            os_type = {"windows": OsType.WINDOWS, "linux": OsType.LINUX}.get(os_text.lower(),
+                                                                              OsType.UNKNOWN)
+            if os_type is OsType.UNKNOWN:
+                self.warn("unexpected-value", f"OS type {os_text!r} is neither Windows nor Linux",
+                          "properties.storageProfile.osDisk.osType")
+        config = None
+        if os_profile is not None:
+            config = os_profile.linuxConfiguration if os_type is OsType.LINUX \
+                else os_profile.windowsConfiguration or os_profile.linuxConfiguration
+        os_key = "linuxConfiguration" if os_type is OsType.LINUX else "windowsConfiguration"
+        settings_path = f"properties.osProfile.{os_key}.patchSettings"
+        patch = self._patch_settings(kind, os_type, config, settings_path)
+        image = props.storageProfile.imageReference if props.storageProfile else None
+        power = None
+        if props.extended and props.extended.instanceView and props.extended.instanceView.powerState:
+            code = props.extended.instanceView.powerState.code
+            power = code.split("/", 1)[-1].lower() if code else None
+        return Machine(
+            id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
+            type=row_type, kind=kind,
+            subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
+            resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
+            location=coerce.location(row.location), tags=_tags(row.tags), os_type=os_type,
+            os_name=props.osName, patch=patch,
+            image=ImageReference(publisher=image.publisher, offer=image.offer, sku=image.sku,
+                                 version=image.version, id=image.id) if image else None,
+            power_state=power,
+            agent_status=self.enum(props.status, coerce.ARC_STATUSES, "properties.status")
+            if kind is MachineKind.ARC else None,
+            last_status_change=self.time(props.lastStatusChange, "properties.lastStatusChange"),
+            allow_extension_operations=self.flag(
+                os_profile.allowExtensionOperations if os_profile else None,
+                "properties.osProfile.allowExtensionOperations"),
+            source=self.source(), raw=row.properties if self.keep_raw else None)
+
+    def _patch_settings(self, kind: MachineKind, os_type: OsType, config: Any,
+                        path: str) -> PatchSettings:
+        settings = config.patchSettings if config is not None else None
+        by_platform = settings.automaticByPlatformSettings if settings is not None else None
+        automatic_updates = self.flag(config.enableAutomaticUpdates if config else None,
+                                      path.rsplit(".", 1)[0] + ".enableAutomaticUpdates")
+        mode = self.enum(settings.patchMode if settings else None, coerce.PATCH_MODES,
+                         f"{path}.patchMode")
+        assessment = self.enum(settings.assessmentMode if settings else None,
+                               coerce.ASSESSMENT_MODES, f"{path}.assessmentMode")
+        bypass = self.flag(by_platform.bypassPlatformSafetyChecksOnUserSchedule
+                           if by_platform else None,
+                           f"{path}.automaticByPlatformSettings."
+                           "bypassPlatformSafetyChecksOnUserSchedule")
+        hotpatch = self.flag(settings.enableHotpatching if settings else None,
+                             f"{path}.enableHotpatching")
+        effective_mode = mode or orchestration.default_patch_mode(os_type, automatic_updates)
+        return PatchSettings(
+            mode=effective_mode, mode_explicit=mode is not None,
+            assessment_mode=assessment or "ImageDefault",
+            assessment_mode_explicit=assessment is not None,
+            bypass_platform_safety_checks_on_user_schedule=bool(bypass),
+            bypass_explicit=bypass is not None,
+            reboot_setting=self.enum(by_platform.rebootSetting if by_platform else None,
+                                     coerce.REBOOT_SETTINGS,
+                                     f"{path}.automaticByPlatformSettings.rebootSetting"),
+            enable_hotpatching=bool(hotpatch),
+            enable_automatic_updates=automatic_updates,
+            provision_vm_agent=self.flag(config.provisionVMAgent if config else None,
+                                         path.rsplit(".", 1)[0] + ".provisionVMAgent"),
+            orchestration_mode=orchestration.orchestration_mode(kind, os_type, effective_mode,
+                                                                bool(bypass)))
+
+    def assessment(self, row: Row, row_id: str) -> Assessment:
+        props = self.properties(row, AssessmentProperties)
+        counts: dict[str, int] = {}
+        for name, value in (props.availablePatchCountByClassification or {}).items():
+            key = coerce.count_key(name)
+            number = self.count(value, f"properties.availablePatchCountByClassification.{name}")
+            if key is None:
+                self.warn("unexpected-value", f"unknown classification {name!r}; counted as other",
+                          "properties.availablePatchCountByClassification")
+                key = "other"
+            if number is not None:
+                counts[key] = counts.get(key, 0) + number
+        urgent = self.count(props.criticalAndSecurityPatchCount,
+                            "properties.criticalAndSecurityPatchCount")
+        if urgent is None and ("critical" in counts or "security" in counts):
+            urgent = counts.get("critical", 0) + counts.get("security", 0)
+        error = props.errorDetails or props.error
+        return Assessment(
+            id=row_id, machine_key=machine_key(row_id),
+            status=self.enum(props.status, coerce.ASSESSMENT_STATUSES, "properties.status"),
+            reboot_pending=self.flag(props.rebootPending, "properties.rebootPending"),
+            patch_service_used=self.enum(props.patchServiceUsed, coerce.PATCH_SERVICES,
+                                         "properties.patchServiceUsed"),
+            os_type=props.osType,
+            start_date_time=self.time(props.startDateTime, "properties.startDateTime"),
+            last_modified_date_time=self.time(props.lastModifiedDateTime,
+                                              "properties.lastModifiedDateTime"),
+            started_by=self.enum(props.startedBy, coerce.STARTED_BY, "properties.startedBy"),
+            error_message=error.message if error else None,
+            available_patch_count_by_classification=counts,
+            critical_and_security_count=urgent, source=self.source())
+
+    def installation(self, row: Row, row_id: str) -> InstallationRun:
+        props = self.properties(row, InstallationProperties)
+        error = props.errorDetails or props.error
+        return InstallationRun(
+            id=row_id, key=row_id.lower(), machine_key=machine_key(row_id),
+            name=row.name or row_id.rsplit("/", 1)[-1],
+            status=self.enum(props.status, coerce.INSTALLATION_STATUSES, "properties.status"),
+            start_date_time=self.time(props.startDateTime, "properties.startDateTime"),
+            last_modified_date_time=self.time(props.lastModifiedDateTime,
+                                              "properties.lastModifiedDateTime"),
+            started_by=self.enum(props.startedBy, coerce.STARTED_BY, "properties.startedBy"),
+            maintenance_window_exceeded=self.flag(props.maintenanceWindowExceeded,
+                                                  "properties.maintenanceWindowExceeded"),
+            reboot_status=self.enum(props.rebootStatus, coerce.REBOOT_STATUSES,
+                                    "properties.rebootStatus"),
+            maintenance_run_id=props.maintenanceRunId,
+            installed_patch_count=self.count(props.installedPatchCount,
+                                             "properties.installedPatchCount"),
+            failed_patch_count=self.count(props.failedPatchCount, "properties.failedPatchCount"),
+            pending_patch_count=self.count(props.pendingPatchCount,
+                                           "properties.pendingPatchCount"),
+            excluded_patch_count=self.count(props.excludedPatchCount,
+                                            "properties.excludedPatchCount"),
+            not_selected_patch_count=self.count(props.notSelectedPatchCount,
+                                                "properties.notSelectedPatchCount"),
+            patch_service_used=self.enum(props.patchServiceUsed, coerce.PATCH_SERVICES,
+                                         "properties.patchServiceUsed"),
+            os_type=props.osType, error_message=error.message if error else None,
+            source=self.source())
+
+    def software_patch(self, row: Row, row_id: str, installation: bool) -> SoftwarePatch:
+        props = self.properties(row, SoftwarePatchProperties)
+        names = []
+        for value in props.classifications or []:
+            name = coerce.classification(value)
+            if name is None:
+                self.warn("unexpected-value", f"unknown classification {value!r}; kept as it is",
+                          "properties.classifications")
+                name = value
+            names.append(name)
+        return SoftwarePatch(
+            id=row_id, machine_key=machine_key(row_id),
+            run_key=run_key(row_id) if installation else None,
+            patch_name=props.patchName or props.name or row.name, kb_id=props.kbId or props.Kbid,
+            version=props.version or None, classifications=tuple(names),
+            reboot_required=self.flag(props.rebootRequired, "properties.rebootRequired"),
+            reboot_behavior=props.rebootBehavior,
+            published_date_time=self.time(props.publishedDateTime or props.publishedDate,
+                                          "properties.publishedDateTime"),
+            last_modified_date_time=self.time(props.lastModifiedDateTime,
+                                              "properties.lastModifiedDateTime"),
+            installation_state=self.enum(props.installationState, coerce.INSTALLATION_STATES,
+                                         "properties.installationState") if installation else None,
+            assessment_state=props.assessmentState, source=self.source())
+
+    def configuration(self, row: Row, row_id: str) -> MaintenanceConfiguration:
+        props = self.properties(row, ConfigurationProperties)
+        window = props.maintenanceWindow
+        parsed = schedule.parse_window(
+            window.startDateTime if window else None, window.expirationDateTime if window else None,
+            window.duration if window else None, window.timeZone if window else None,
+            window.recurEvery if window else None)
+        for problem in parsed.problems:
+            self.warn("unparsed-window", problem, "properties.maintenanceWindow")
+        install = props.installPatches
+        extension = {k.lower(): v for k, v in (props.extensionProperties or {}).items()}
+        return MaintenanceConfiguration(
+            id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
+            subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
+            resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
+            location=coerce.location(row.location), maintenance_scope=props.maintenanceScope,
+            in_guest_patch_mode=extension.get("inguestpatchmode"), visibility=props.visibility,
+            window=parsed, reboot_setting=install.rebootSetting if install else None,
+            windows_classifications=_classes(install.windowsParameters if install else None),
+            linux_classifications=_classes(install.linuxParameters if install else None),
+            tags=_tags(row.tags), source=self.source(),
+            raw=row.properties if self.keep_raw else None)
+
+    def assignment(self, row: Row, row_id: str) -> Assignment:
+        props = self.properties(row, AssignmentProperties)
+        configuration = props.maintenanceConfigurationId
+        if not configuration:
+            raise UserError("a configuration assignment needs maintenanceConfigurationId",
+                            Location(self._path, row=self._index,
+                                     field="properties.maintenanceConfigurationId"))
+        scope_id = props.resourceId or row_id.lower().split(
+            "/providers/microsoft.maintenance/configurationassignments/")[0]
+        target_type = type_from_id(scope_id)
+        dynamic = target_type == ""  # a subscription or resource group, not a resource
+        criteria = None
+        if props.filter is not None:
+            raw = props.filter
+            tags = raw.tagSettings.tags if raw.tagSettings and raw.tagSettings.tags else {}
+            operator = (raw.tagSettings.filterOperator if raw.tagSettings else None) or "Any"
+            operator = self.enum(operator, ("All", "Any"),
+                                 "properties.filter.tagSettings.filterOperator") or "Any"
+            criteria = DynamicScopeFilter(
+                resource_types=tuple(t.lower() for t in raw.resourceTypes or ()),
+                resource_groups=tuple(g.lower() for g in raw.resourceGroups or ()),
+                os_types=tuple(o.lower() for o in raw.osTypes or ()),
+                locations=tuple(coerce.location(loc) for loc in raw.locations or ()),
+                tags={key: tuple(values) for key, values in tags.items()}, tag_operator=operator)
+        elif dynamic:
+            self.warn("dynamic-scope-without-filter", "this dynamic scope carries no filter in the "
+                      "export, so the machines it covers cannot be resolved; export it with "
+                      "properties.filter", "properties.filter")
+        return Assignment(
+            id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
+            maintenance_configuration_id=configuration, configuration_key=configuration.lower(),
+            resource_id=scope_id, resource_key=scope_id.lower(), dynamic=dynamic,
+            filter=criteria, source=self.source())
+
+
+def _id_part(row_id: str, segment: str) -> str:
+    parts = row_id.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() == segment:
+            return parts[index + 1]
+    return ""
+
+
+def _tags(tags: dict[str, Any] | None) -> dict[str, str]:
+    return {key: "" if value is None else str(value) for key, value in (tags or {}).items()}
+
+
+def _classes(parameters: Any) -> tuple[str, ...]:
+    if parameters is None or not parameters.classificationsToInclude:
+        return ()
+    return tuple(coerce.classification(c) or c for c in parameters.classificationsToInclude)

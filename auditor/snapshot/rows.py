@@ -1,0 +1,206 @@
+"""Typed decoders for Resource Graph rows: only the fields the model needs are decoded.
+
+Everything else in a row is skipped by the decoder without building Python objects, which is
+where the speed and the low memory come from. `properties` stays a `msgspec.Raw` slice of the
+input until a typed decoder below (or a rule asking for a raw path) reads it. Types are loose
+where real exports are (booleans and counts as strings); a value of a wrong JSON type for a
+field below is a user error that names the row and the field.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+Flag = bool | str | None
+NO_RAW = msgspec.Raw(b"")  # msgspec cannot put Raw in a union; empty means absent
+Count = int | str | None
+
+
+class Row(msgspec.Struct):
+    """The columns shared by every Resource Graph table (DOMAIN.md 1.1)."""
+
+    id: str | None = None
+    type: str | None = None
+    name: str | None = None
+    subscriptionId: str | None = None
+    resourceGroup: str | None = None
+    location: str | None = None
+    tags: dict[str, str | int | float | bool | None] | None = None
+    properties: msgspec.Raw = NO_RAW
+
+
+class _AutomaticByPlatformSettings(msgspec.Struct):
+    rebootSetting: str | None = None
+    bypassPlatformSafetyChecksOnUserSchedule: Flag = None
+
+
+class _PatchSettings(msgspec.Struct):
+    patchMode: str | None = None
+    assessmentMode: str | None = None
+    enableHotpatching: Flag = None
+    automaticByPlatformSettings: _AutomaticByPlatformSettings | None = None
+
+
+class _OsConfiguration(msgspec.Struct):
+    provisionVMAgent: Flag = None
+    enableAutomaticUpdates: Flag = None
+    patchSettings: _PatchSettings | None = None
+
+
+class _OsProfile(msgspec.Struct):
+    computerName: str | None = None
+    allowExtensionOperations: Flag = None
+    windowsConfiguration: _OsConfiguration | None = None
+    linuxConfiguration: _OsConfiguration | None = None
+
+
+class _ImageReference(msgspec.Struct):
+    publisher: str | None = None
+    offer: str | None = None
+    sku: str | None = None
+    version: str | None = None
+    id: str | None = None
+
+
+class _OsDisk(msgspec.Struct):
+    osType: str | None = None
+
+
+class _StorageProfile(msgspec.Struct):
+    imageReference: _ImageReference | None = None
+    osDisk: _OsDisk | None = None
+
+
+class _PowerState(msgspec.Struct):
+    code: str | None = None
+
+
+class _InstanceView(msgspec.Struct):
+    powerState: _PowerState | None = None
+
+
+class _Extended(msgspec.Struct):
+    instanceView: _InstanceView | None = None
+
+
+class MachineProperties(msgspec.Struct):
+    """Azure VM and Arc machine properties (DOMAIN.md 1.2 and 1.4)."""
+
+    osProfile: _OsProfile | None = None
+    storageProfile: _StorageProfile | None = None
+    extended: _Extended | None = None
+    # Arc-enabled servers
+    status: str | None = None
+    lastStatusChange: str | None = None
+    osType: str | None = None
+    osName: str | None = None
+
+
+class _ErrorDetails(msgspec.Struct):
+    code: str | None = None
+    message: str | None = None
+
+
+class AssessmentProperties(msgspec.Struct):
+    """`…/patchassessmentresults` (DOMAIN.md 3.3), plus the REST result's spellings."""
+
+    status: str | None = None
+    rebootPending: Flag = None
+    patchServiceUsed: str | None = None
+    osType: str | None = None
+    startDateTime: str | None = None
+    lastModifiedDateTime: str | None = None
+    startedBy: str | None = None
+    errorDetails: _ErrorDetails | None = None
+    error: _ErrorDetails | None = None
+    availablePatchCountByClassification: dict[str, Count] | None = None
+    criticalAndSecurityPatchCount: Count = None
+    otherPatchCount: Count = None
+
+
+class InstallationProperties(msgspec.Struct):
+    """`…/patchinstallationresults` (DOMAIN.md 3.5)."""
+
+    status: str | None = None
+    startDateTime: str | None = None
+    lastModifiedDateTime: str | None = None
+    startedBy: str | None = None
+    maintenanceWindowExceeded: Flag = None
+    rebootStatus: str | None = None
+    maintenanceRunId: str | None = None
+    installedPatchCount: Count = None
+    failedPatchCount: Count = None
+    pendingPatchCount: Count = None
+    excludedPatchCount: Count = None
+    notSelectedPatchCount: Count = None
+    patchServiceUsed: str | None = None
+    osType: str | None = None
+    errorDetails: _ErrorDetails | None = None
+    error: _ErrorDetails | None = None
+
+
+class SoftwarePatchProperties(msgspec.Struct):
+    """`…/softwarepatches` rows of either table (DOMAIN.md 3.4 and 3.6)."""
+
+    patchName: str | None = None
+    name: str | None = None
+    kbId: str | None = None
+    Kbid: str | None = None
+    version: str | None = None
+    classifications: list[str] | None = None
+    rebootRequired: Flag = None
+    rebootBehavior: str | None = None
+    publishedDateTime: str | None = None
+    publishedDate: str | None = None
+    lastModifiedDateTime: str | None = None
+    installationState: str | None = None
+    assessmentState: str | None = None
+
+
+class _MaintenanceWindow(msgspec.Struct):
+    startDateTime: str | None = None
+    expirationDateTime: str | None = None
+    duration: str | None = None
+    timeZone: str | None = None
+    recurEvery: str | None = None
+
+
+class _PlatformParameters(msgspec.Struct):
+    classificationsToInclude: list[str] | None = None
+
+
+class _InstallPatches(msgspec.Struct):
+    rebootSetting: str | None = None
+    windowsParameters: _PlatformParameters | None = None
+    linuxParameters: _PlatformParameters | None = None
+
+
+class ConfigurationProperties(msgspec.Struct):
+    """`microsoft.maintenance/maintenanceconfigurations` (DOMAIN.md 4.1)."""
+
+    maintenanceScope: str | None = None
+    visibility: str | None = None
+    extensionProperties: dict[str, str] | None = None
+    maintenanceWindow: _MaintenanceWindow | None = None
+    installPatches: _InstallPatches | None = None
+
+
+class _TagSettings(msgspec.Struct):
+    tags: dict[str, list[str]] | None = None
+    filterOperator: str | None = None
+
+
+class _Filter(msgspec.Struct):
+    resourceTypes: list[str] | None = None
+    resourceGroups: list[str] | None = None
+    osTypes: list[str] | None = None
+    locations: list[str] | None = None
+    tagSettings: _TagSettings | None = None
+
+
+class AssignmentProperties(msgspec.Struct):
+    """`microsoft.maintenance/configurationassignments` (DOMAIN.md 4.2)."""
+
+    maintenanceConfigurationId: str | None = None
+    resourceId: str | None = None
+    filter: _Filter | None = None

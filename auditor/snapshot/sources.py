@@ -1,0 +1,250 @@
+"""Find the inputs behind the paths a user gave: JSON exports, and snapshot bundles to stream.
+
+A bundle (docs/snapshot-bundle.md) is a folder or a `.zip`/`.tar`/`.tar.gz` archive holding
+`manifest.json` and one JSON Lines file per table; its rows are read one line at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import tarfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import msgspec
+
+from auditor.errors import Location, UserError
+from auditor.model import LoadWarning
+from auditor.snapshot.coerce import to_time
+from auditor.snapshot.envelopes import Document, decode_row, read_document
+from auditor.snapshot.rows import Row
+
+BUNDLE_FORMAT = "aum-auditor-snapshot"
+BUNDLE_VERSION = 1
+_DOCUMENT_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz")
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+
+
+@dataclass
+class Input:
+    """One file read: its documents, and for a bundle what its manifest says."""
+
+    path: str
+    sha256: str
+    documents: Iterator[Document]
+    captured_at: datetime | None = None
+    scope: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+
+def inputs(paths: Iterable[Path]) -> Iterator[Input]:
+    """Yield every input below the given paths, in a stable order."""
+    found = False
+    for path in paths:
+        if not path.exists():
+            raise UserError("no such file or directory", Location(str(path)))
+        for item in _expand(path):
+            found = True
+            yield item
+    if not found:
+        raise UserError("nothing to read: no JSON exports or snapshot bundles were found; give "
+                        "files exported with az graph query, REST responses or a bundle")
+
+
+def _expand(path: Path) -> Iterator[Input]:
+    if path.is_dir():
+        if (path / "manifest.json").is_file():
+            yield _bundle(str(path), _DirectoryReader(path))
+            return
+        children = sorted(p for p in path.rglob("*") if p.is_file() and _usable(p))
+        bundles = sorted({p.parent for p in children if p.name == "manifest.json"})
+        if not children:
+            raise UserError("the directory holds no .json, .jsonl or bundle files",
+                            Location(str(path)))
+        for bundle in bundles:
+            yield _bundle(str(bundle), _DirectoryReader(bundle))
+        for child in children:
+            if not any(bundle in child.parents for bundle in bundles):
+                yield from _expand(child)
+    elif path.name.lower().endswith(_ARCHIVE_SUFFIXES):
+        yield _bundle(str(path), _archive(path), _sha256(path))
+    else:
+        yield _document(path)
+
+
+def _usable(path: Path) -> bool:
+    name = path.name.lower()
+    return name == "manifest.json" or name.endswith(_DOCUMENT_SUFFIXES + _ARCHIVE_SUFFIXES)
+
+
+def _document(path: Path) -> Input:
+    data = path.read_bytes()
+    text = to_utf8(str(path), data)
+    if BUNDLE_FORMAT.encode() in text[:4096] and b'"formatVersion"' in text[:4096]:
+        return _bundle(str(path.parent), _DirectoryReader(path.parent))
+    return Input(str(path), hashlib.sha256(data).hexdigest(), iter([read_document(str(path), text)]))
+
+
+def to_utf8(path: str, data: bytes) -> bytes:
+    """Undo gzip and byte-order marks: UTF-8 with BOM, and UTF-16 as PowerShell writes it."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise UserError(f"the gzip stream is damaged ({error})", Location(path)) from None
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UserError(f"not valid UTF-16 text ({error.reason})", Location(path)) from None
+    return data
+
+
+class _Reader:
+    """Opens the members of a bundle, whatever holds them."""
+
+    name: str
+
+    def open(self, member: str) -> IO[bytes]:
+        raise NotImplementedError
+
+
+class _DirectoryReader(_Reader):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.name = str(root)
+
+    def open(self, member: str) -> IO[bytes]:
+        target = self.root / member
+        if not target.is_file():
+            raise UserError(f"the manifest lists {member}, which is missing",
+                            Location(str(self.root / "manifest.json")))
+        return target.open("rb")
+
+
+class _ZipReader(_Reader):
+    def __init__(self, path: Path) -> None:
+        self.archive = zipfile.ZipFile(path)
+        self.name = str(path)
+        self.prefix = _prefix(self.archive.namelist())
+
+    def open(self, member: str) -> IO[bytes]:
+        try:
+            return self.archive.open(self.prefix + member)
+        except KeyError:
+            raise UserError(f"the manifest lists {member}, which the archive lacks",
+                            Location(self.name)) from None
+
+
+class _TarReader(_Reader):
+    def __init__(self, path: Path) -> None:
+        self.archive = tarfile.open(path)
+        self.name = str(path)
+        self.prefix = _prefix(self.archive.getnames())
+
+    def open(self, member: str) -> IO[bytes]:
+        try:
+            stream = self.archive.extractfile(self.prefix + member)
+        except KeyError:
+            stream = None
+        if stream is None:
+            raise UserError(f"the manifest lists {member}, which the archive lacks",
+                            Location(self.name))
+        return stream
+
+
+def _archive(path: Path) -> _Reader:
+    try:
+        if path.name.lower().endswith(".zip"):
+            return _ZipReader(path)
+        return _TarReader(path)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError) as error:
+        raise UserError(f"not a readable archive ({error})", Location(str(path))) from None
+
+
+def _prefix(names: list[str]) -> str:
+    manifests = sorted((n for n in names if PurePosixPath(n).name == "manifest.json"), key=len)
+    if not manifests:
+        raise UserError("the archive has no manifest.json, so it is not a snapshot bundle")
+    return manifests[0][: -len("manifest.json")]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _bundle(name: str, reader: _Reader, sha256: str = "") -> Input:
+    manifest_path = f"{name}/manifest.json"
+    with reader.open("manifest.json") as stream:
+        manifest_bytes = stream.read()
+    manifest = _manifest(manifest_path, manifest_bytes)
+    captured = manifest.get("capturedAt")
+    try:
+        captured_at = to_time(captured) if isinstance(captured, str) else None
+    except ValueError:
+        captured_at = None
+    if captured_at is None:
+        raise UserError("capturedAt must be an ISO 8601 time such as 2026-11-16T06:00:00Z",
+                        Location(manifest_path, field="capturedAt"))
+    tables = manifest["tables"]
+    result = Input(name, sha256 or hashlib.sha256(manifest_bytes).hexdigest(),
+                   _table_documents(name, reader, tables), captured_at,
+                   {key: list(value) for key, value in (manifest.get("scope") or {}).items()})
+    return result
+
+
+def _manifest(path: str, data: bytes) -> dict[str, Any]:
+    try:
+        manifest = msgspec.json.decode(to_utf8(path, data))
+    except msgspec.DecodeError as error:
+        raise UserError(f"malformed JSON: {error}", Location(path)) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+        raise UserError(f'format must be "{BUNDLE_FORMAT}"', Location(path, field="format"))
+    if manifest.get("formatVersion") != BUNDLE_VERSION:
+        raise UserError(f"formatVersion {manifest.get('formatVersion')!r} is not supported; this "
+                        f"version of the tool reads version {BUNDLE_VERSION}",
+                        Location(path, field="formatVersion"))
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not all(
+            isinstance(t, dict) and isinstance(t.get("file"), str) for t in tables.values()):
+        raise UserError("tables must map each table name to {file, rows}",
+                        Location(path, field="tables"))
+    return manifest
+
+
+def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iterator[Document]:
+    for table in sorted(tables):
+        member = tables[table]["file"]
+        document = Document(f"{name}/{member}", "snapshot bundle",
+                            _lines(f"{name}/{member}", reader, member, tables[table].get("rows")))
+        yield document
+
+
+def _lines(path: str, reader: _Reader, member: str, expected: object) -> Iterator[tuple[int, Row]]:
+    with reader.open(member) as raw:
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if member.endswith(".gz") else raw
+        index = -1
+        try:
+            for index, line in enumerate(io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
+                                         if member.endswith(".gz") else stream):
+                if line.strip():
+                    yield index, decode_row(path, index, line)
+        except (OSError, EOFError) as error:
+            raise UserError(f"the file is damaged after row {index} ({error})",
+                            Location(path)) from None
+    if isinstance(expected, int) and expected != index + 1:
+        raise UserError(f"the manifest promises {expected} rows but the file holds {index + 1}; "
+                        "the copy is incomplete", Location(path))
