@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from auditor.errors import Location, UserError
 from auditor.model import (
@@ -16,7 +20,8 @@ from auditor.model import (
 )
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.scope import filter_matches, scope_contains
-from auditor.snapshot.sources import inputs
+from auditor.snapshot.envelopes import read_document
+from auditor.snapshot.sources import Input, inputs
 
 SCALE_SET = "microsoft.compute/virtualmachinescalesets"
 CONFIGURATION = "microsoft.maintenance/maintenanceconfigurations"
@@ -92,13 +97,26 @@ def _later(candidate: datetime | None, known: datetime | None) -> bool:
 def load_estate(paths: Iterable[Path | str], *, keep_raw: bool = False) -> Snapshot:
     """Read, normalise and link every input. `keep_raw` keeps each row's property bag
     (undecoded) for rules that read raw paths; without it a bundle streams in bounded memory."""
+    return build_snapshot(inputs(Path(p) for p in paths), keep_raw)
+
+
+def load_rows(rows: list[dict[str, Any]], name: str = "<rows>", *,
+              captured_at: datetime | None = None) -> Snapshot:
+    """A snapshot from rows already in memory (rule examples and test cases)."""
+    data = msgspec.json.encode(rows)
+    source = Input(name, hashlib.sha256(data).hexdigest(), iter([read_document(name, data)]),
+                   captured_at)
+    return build_snapshot([source], keep_raw=True)
+
+
+def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
     estate = _Estate()
     norm = Normalizer(keep_raw)
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
     with _collector_paused():
-        for source in inputs(Path(p) for p in paths):
+        for source in sources:
             if source.captured_at is not None:
                 captured.append(source.captured_at)
             for key, values in source.scope.items():

@@ -1,0 +1,76 @@
+"""One audit from end to end: rules and config, the estate, evaluation, the result model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor import TOOL_NAME, __version__
+from auditor.config import Config, parameters_for, select_rules
+from auditor.engine.evaluate import evaluate, summarize
+from auditor.engine.results import (
+    SCHEMA_VERSION, AuditResult, InputInfo, RuleInfo, Tool, Warning,
+)
+from auditor.errors import UserError
+from auditor.model import Snapshot
+from auditor.rules.compile import CompiledRule, Compiler
+from auditor.rules.load import load_rules
+from auditor.rules.spec import Rule
+from auditor.snapshot import load_estate
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    inputs: Sequence[Path]
+    rule_paths: Sequence[Path] = ()
+    builtin_rules: bool = True
+    config: Config = Config()
+    preset: str | None = None
+    select: tuple[str, ...] = ()
+    as_of: datetime | None = None
+
+
+def compile_rules(rules: list[Rule], config: Config) -> list[CompiledRule]:
+    return [Compiler(rule, parameters_for(rule, config)).compile() for rule in rules]
+
+
+def as_of_for(snapshot: Snapshot, flag: datetime | None, clock: datetime) -> tuple[datetime, str]:
+    """An explicit --as-of wins; else the snapshot's capture time; else the clock."""
+    if flag is not None:
+        return flag.astimezone(UTC), "flag"
+    if snapshot.captured_at is not None:
+        return snapshot.captured_at, "snapshot"
+    return clock.astimezone(UTC), "clock"
+
+
+def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
+    rules = select_rules(load_rules(request.builtin_rules, request.rule_paths), request.config,
+                         request.preset, request.select)
+    if not rules:
+        raise UserError("no rules selected: the selection, preset or exclusions leave nothing "
+                        "to evaluate")
+    compiled = compile_rules(rules, request.config)
+    snapshot = load_estate(request.inputs, keep_raw=any(rule.uses_raw for rule in compiled))
+    if not snapshot.machines and not snapshot.configurations:
+        raise UserError("the inputs hold no machines and no maintenance configurations, so "
+                        "there is nothing to judge; check the export's query")
+    as_of, source = as_of_for(snapshot, request.as_of, clock)
+    severities = [request.config.severity.get(rule.rule.id, rule.rule.severity)
+                  for rule in compiled]
+    findings, waivers = evaluate(zip(compiled, severities), snapshot, as_of,
+                                 request.config.waivers)
+    return AuditResult(
+        schema_version=SCHEMA_VERSION, tool=Tool(name=TOOL_NAME, version=__version__),
+        as_of=as_of.isoformat().replace("+00:00", "Z"), as_of_source=source,
+        scope=snapshot.scope,
+        inputs=tuple(InputInfo(path=i.path, sha256=i.sha256, format=i.format, rows=i.rows)
+                     for i in snapshot.inputs),
+        rules=tuple(RuleInfo(id=r.id, name=r.name, severity=s.value, tags=r.tags,
+                             summary=r.docs.summary, why=r.docs.why, fix=r.docs.fix,
+                             links=r.docs.links, file=r.file)
+                    for r, s in zip(rules, severities)),
+        findings=tuple(findings), summary=summarize(findings, snapshot), waivers=waivers,
+        warnings=tuple(Warning(code=w.code, message=w.message, file=w.file, row=w.row,
+                               field=w.field) for w in snapshot.warnings))

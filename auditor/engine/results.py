@@ -1,0 +1,111 @@
+"""The result model every renderer reads; its JSON form is a documented contract."""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+SCHEMA_VERSION = "1.0"
+
+
+class Outcome(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+    ERROR = "error"
+
+
+class _Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True,
+              gc=False):
+    pass
+
+
+class Waiver(_Record):
+    """An accepted exception: which rule, which resources (id or glob), why, whose, until when."""
+
+    rule: str
+    resource: str
+    reason: str
+    owner: str
+    expires: str  # YYYY-MM-DD; the waiver holds through that day (UTC)
+
+
+class Finding(_Record):
+    rule_id: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    subscription_id: str
+    resource_group: str
+    outcome: Outcome
+    severity: str
+    message: str
+    fingerprint: str
+    evidence: dict[str, str] = {}
+    waiver: Waiver | None = None
+    waived_outcome: Outcome | None = None
+
+
+class RuleInfo(_Record):
+    id: str
+    name: str
+    severity: str
+    tags: tuple[str, ...]
+    summary: str
+    why: str
+    fix: str
+    links: tuple[str, ...]
+    file: str
+
+
+class Tool(_Record):
+    name: str
+    version: str
+
+
+class InputInfo(_Record):
+    path: str
+    sha256: str
+    format: str
+    rows: int
+
+
+class WaiverStatus(_Record):
+    expired: tuple[Waiver, ...] = ()
+    unused: tuple[Waiver, ...] = ()
+    expiring_soon: tuple[Waiver, ...] = ()
+
+
+class Summary(_Record):
+    by_outcome: dict[str, int]
+    by_severity: dict[str, dict[str, int]]
+    by_rule: dict[str, dict[str, int]]
+    machines: int
+    machines_judged: int
+    compliant_machines: int
+    configurations: int
+    assignments: int
+
+
+class Warning(_Record):
+    code: str
+    message: str
+    file: str = ""
+    row: int | None = None
+    field: str = ""
+
+
+class AuditResult(_Record):
+    schema_version: str
+    tool: Tool
+    as_of: str
+    as_of_source: str  # snapshot | flag | clock
+    scope: dict[str, list[str]]
+    inputs: tuple[InputInfo, ...]
+    rules: tuple[RuleInfo, ...]
+    findings: tuple[Finding, ...]
+    summary: Summary
+    waivers: WaiverStatus
+    warnings: tuple[Warning, ...]

@@ -1,0 +1,278 @@
+"""Field paths: the rule vocabulary mapped onto the model, checked at load, fast at run time.
+
+A path is resolved once, when a rule compiles, into a getter `(subject, context) -> value`
+(None when the field is missing). Plain attribute chains become one `attrgetter`; derived
+fields (`assessment.latest`, `configuration.expired`) are small functions of the context.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from auditor.model import (
+    Assessment, Assignment, InstallationRun, Machine, MaintenanceConfiguration, Recurrence,
+    Snapshot, SoftwarePatch,
+)
+
+Getter = Callable[[Any, "Context"], Any]
+_HIDDEN = {"key", "source", "raw", "machine_key", "run_key", "configuration_key", "resource_key"}
+
+
+class ScheduleView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """A schedule covering a machine, as rules see it."""
+
+    how: str
+    assignment_id: str
+    configuration_id: str
+    configuration: MaintenanceConfiguration | None
+
+
+class Context:
+    """The snapshot as rules read it, judged as of one moment; indexes are built on demand."""
+
+    def __init__(self, snapshot: Snapshot, as_of: datetime) -> None:
+        self.snapshot = snapshot
+        self.as_of = as_of
+        self._machines: dict[str, Machine] | None = None
+        self._by_configuration: dict[str, tuple[Assignment, ...]] | None = None
+        self._assignments: dict[str, Assignment] | None = None
+
+    def machine(self, key: str) -> Machine | None:
+        if self._machines is None:
+            self._machines = {m.key: m for m in self.snapshot.machines}
+        return self._machines.get(key)
+
+    def assignments_of(self, configuration_key: str) -> tuple[Assignment, ...]:
+        if self._by_configuration is None:
+            grouped: dict[str, list[Assignment]] = {}
+            for item in self.snapshot.assignments:
+                grouped.setdefault(item.configuration_key, []).append(item)
+            self._by_configuration = {k: tuple(v) for k, v in grouped.items()}
+        return self._by_configuration.get(configuration_key, ())
+
+    def schedules(self, machine: Machine) -> tuple[ScheduleView, ...]:
+        coverage = self.snapshot.coverage.get(machine.key)
+        if not coverage:
+            return ()
+        if self._assignments is None:
+            self._assignments = {a.key: a for a in self.snapshot.assignments}
+        configurations = self.snapshot.configurations
+        return tuple(ScheduleView(
+            how=str(c.how), assignment_id=self._assignments[c.assignment_key].id,
+            configuration_id=self._assignments[c.assignment_key].maintenance_configuration_id,
+            configuration=configurations.get(c.configuration_key)) for c in coverage)
+
+    def expired(self, configuration: MaintenanceConfiguration) -> bool | None:
+        expiration = configuration.window.expiration_utc
+        if expiration is None:
+            never = configuration.window.expiration_date_time is None \
+                or configuration.window.expiration_date_time.startswith("9999")
+            return False if never else None
+        return expiration < self.as_of
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A list of related rows: countable, with a few named members (`latest`)."""
+
+    item: type[Any]
+    members: dict[str, tuple[Getter, Any]] = field(default_factory=dict)
+
+
+class _Node:
+    """A virtual object in the vocabulary with only derived members (`assessment`)."""
+
+    def __init__(self, name: str, members: dict[str, tuple[Getter, Any]]) -> None:
+        self.name, self.members = name, members
+
+
+SCALAR, DICT, RAW = "scalar", "dict", "raw"
+
+
+def _latest_failed(runs: tuple[InstallationRun, ...], _: Context) -> InstallationRun | None:
+    return next((run for run in runs if run.status == "Failed"), None)
+
+
+def _shortest_period(schedules: tuple[ScheduleView, ...], _: Context) -> float | None:
+    periods = [s.configuration.window.recurrence.period().total_seconds() / 86400
+               for s in schedules if s.configuration is not None
+               and (s.configuration.maintenance_scope or "").lower() == "inguestpatch"
+               and s.configuration.window.recurrence is not None]
+    return min(periods, default=None)
+
+
+_RUNS = Relation(InstallationRun, {
+    "latest": (lambda runs, _: runs[0] if runs else None, InstallationRun),
+    "latestfailed": (_latest_failed, InstallationRun),
+})
+_SCHEDULES = Relation(ScheduleView, {"shortestperioddays": (_shortest_period, SCALAR)})
+_PATCHES = Relation(SoftwarePatch)
+_ASSESSMENT = _Node("assessment", {
+    "latest": (lambda m, ctx: ctx.snapshot.assessments.get(m.key), Assessment),
+    "patches": (lambda m, ctx: ctx.snapshot.assessment_patches.get(m.key, ()), _PATCHES),
+})
+_ASSIGNMENTS = Relation(Assignment)
+
+# Derived members of model records, beside their own fields.
+EXTRAS: dict[Any, dict[str, tuple[Getter, Any]]] = {
+    Machine: {
+        "assessment": (lambda m, _: m, _ASSESSMENT),
+        "installations": (lambda m, ctx: ctx.snapshot.installations.get(m.key, ()), _RUNS),
+        "schedules": (lambda m, ctx: ctx.schedules(m), _SCHEDULES),
+        "properties": (lambda m, _: m.raw, RAW),
+    },
+    MaintenanceConfiguration: {
+        "expired": (lambda c, ctx: ctx.expired(c), SCALAR),
+        "assignments": (lambda c, ctx: ctx.assignments_of(c.key), _ASSIGNMENTS),
+        "properties": (lambda c, _: c.raw, RAW),
+    },
+    Recurrence: {"periodhours": (lambda r, _: r.period().total_seconds() / 3600, SCALAR)},
+    Assignment: {
+        "configuration": (lambda a, ctx: ctx.snapshot.configurations.get(a.configuration_key),
+                          MaintenanceConfiguration),
+        "machine": (lambda a, ctx: None if a.dynamic else ctx.machine(a.resource_key), Machine),
+    },
+}
+
+
+class PathError(ValueError):
+    """A path that names nothing in the vocabulary; the message suggests what was meant."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    getter: Getter
+    kind: Any  # what the path names: a record type, Relation, SCALAR, DICT or RAW
+    uses_raw: bool
+
+
+def resolve(subject: Any, path: str) -> Resolved:
+    """Resolve a dotted path against a subject type (Machine, InstallationRun, ...)."""
+    steps: list[Getter | tuple[str, ...]] = []
+    kind, uses_raw = subject, False
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        name = part.lower()
+        if kind is RAW:
+            steps.append(_raw_walk(tuple(p.lower() for p in parts[index:])))
+            uses_raw = True
+            break
+        if kind is DICT:
+            steps.append(_dict_get(name))
+            kind = SCALAR
+            continue
+        members = _members(kind)
+        if name not in members:
+            where = ".".join(parts[:index]) or "the resource"
+            raise PathError(_unknown(part, where, members))
+        step, kind = members[name]
+        steps.append(step)
+        if kind is RAW and index == len(parts) - 1:
+            uses_raw = True
+    return Resolved(_compose(steps), kind, uses_raw)
+
+
+def _members(kind: Any) -> dict[str, tuple[Getter | tuple[str, ...], Any]]:
+    members: dict[str, tuple[Getter | tuple[str, ...], Any]] = {}
+    if isinstance(kind, Relation):
+        return dict(kind.members)
+    if isinstance(kind, _Node):
+        return dict(kind.members)
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        for info in msgspec.structs.fields(kind):
+            if info.name not in _HIDDEN:
+                members[info.encode_name.lower()] = ((info.name,), _kind_of(info.type))
+        members.update(EXTRAS.get(kind, {}))
+    return members
+
+
+def _kind_of(annotation: Any) -> Any:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = options[0] if len(options) == 1 else annotation
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return annotation
+    if typing.get_origin(annotation) is dict:
+        return DICT
+    return SCALAR
+
+
+def _unknown(part: str, where: str, members: dict[str, Any]) -> str:
+    if not members:
+        return f"{where} has no field '{part}'"
+    names = sorted(members)
+    close = difflib.get_close_matches(part.lower(), names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(names)}"
+    return f"unknown field '{part}' in {where}{hint}"
+
+
+def _dict_get(key: str) -> Getter:
+    def get(mapping: Any, _: Context) -> Any:
+        if not isinstance(mapping, dict):
+            return None
+        if key in mapping:
+            return mapping[key]
+        return next((v for k, v in mapping.items() if k.lower() == key), None)
+    return get
+
+
+def _raw_walk(keys: tuple[str, ...]) -> Getter:
+    def walk(raw: Any, _: Context) -> Any:
+        value = msgspec.json.decode(raw) if isinstance(raw, msgspec.Raw) else raw
+        for key in keys:
+            if isinstance(value, dict):
+                value = value[key] if key in value else next(
+                    (v for k, v in value.items() if k.lower() == key), None)
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                return None
+            if value is None:
+                return None
+        return value
+    return walk
+
+
+def _compose(steps: list[Getter | tuple[str, ...]]) -> Getter:
+    """Fuse runs of plain attributes into one attrgetter, then chain the steps None-safely."""
+    fused: list[Getter] = []
+    names: list[str] = []
+    for step in [*steps, None]:
+        if isinstance(step, tuple):
+            names.extend(step)
+            continue
+        if names:
+            fused.append(_attributes(".".join(names)))
+            names = []
+        if step is not None:
+            fused.append(step)
+    if len(fused) == 1:
+        return fused[0]
+
+    def chain(value: Any, ctx: Context) -> Any:
+        for step in fused:
+            if value is None:
+                return None
+            value = step(value, ctx)
+        return value
+    return chain
+
+
+def _attributes(dotted: str) -> Getter:
+    get = operator.attrgetter(dotted)
+
+    def attributes(value: Any, _: Context) -> Any:
+        try:
+            return get(value)
+        except AttributeError:  # an absent record on the way (image is None)
+            return None
+    return attributes

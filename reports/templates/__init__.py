@@ -1,0 +1,1 @@
+"""The report templates, shipped inside the package."""

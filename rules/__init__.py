@@ -1,0 +1,1 @@
+"""The built-in rule pack: one YAML file per rule, shipped inside the package."""
