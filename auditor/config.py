@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,9 +13,10 @@ from typing import Any
 
 from auditor.engine.results import Waiver
 from auditor.errors import Location, UserError, UserErrors
-from auditor.rules.load import check_parameter, schema_problems
+from auditor.rules.load import check_parameter, describe_type, schema_problems
 from auditor.rules.spec import Rule, Severity
-from auditor.yamlfile import parse
+from auditor.yamlfile import Path as KeyPath
+from auditor.yamlfile import dotted, parse
 
 CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
 
@@ -29,6 +31,13 @@ class Config:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     fail_on: Severity | None = None
+    lines: dict[KeyPath, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def error(self, path: KeyPath, message: str) -> UserError:
+        """An error about one key of the configuration, at its line."""
+        line = next((self.lines[path[:n]] for n in range(len(path), 0, -1)
+                     if path[:n] in self.lines), None)
+        return UserError(message, Location(self.file, line=line, field=dotted(path)))
 
 
 @cache
@@ -73,12 +82,16 @@ def load_config(path: Path | None) -> Config:
         exclude=tuple(rules.get("exclude", ())),
         severity={k: Severity(v) for k, v in rules.get("severity", {}).items()},
         parameters=rules.get("parameters", {}), waivers=tuple(waivers),
-        fail_on=Severity(data["failOn"]) if "failOn" in data else None)
+        fail_on=Severity(data["failOn"]) if "failOn" in data else None, lines=document.lines)
 
 
 def select_rules(rules: list[Rule], config: Config, preset: str | None,
                  select: tuple[str, ...]) -> list[Rule]:
-    """Apply a preset, then `select` (ids or `tag:NAME`), then `exclude`."""
+    """Apply a preset, then `select` (ids or `tag:NAME`), then `exclude`.
+
+    Every rule id the configuration names must exist: a typo in an override or an exclusion
+    must not pass unnoticed."""
+    _check_names(rules, config)
     chosen = list(rules)
     preset = preset or config.preset
     if preset is not None:
@@ -96,6 +109,28 @@ def select_rules(rules: list[Rule], config: Config, preset: str | None,
     return [r for r in chosen if not _picked(r, config.exclude)]
 
 
+def _check_names(rules: list[Rule], config: Config) -> None:
+    ids = sorted(rule.id for rule in rules)
+    tags = sorted({f"tag:{tag}" for rule in rules for tag in rule.tags})
+    errors = []
+    for key in ("severity", "parameters"):
+        for name in getattr(config, key):
+            if name not in ids:
+                errors.append(config.error(("rules", key, name),
+                                           f"unknown rule '{name}'{_closest(name, ids)}"))
+    for index, name in enumerate(config.exclude):
+        if name not in ids and name not in tags:
+            errors.append(config.error(("rules", "exclude", index),
+                                       f"unknown rule or tag '{name}'{_closest(name, ids + tags)}"))
+    if errors:
+        raise UserErrors(errors)
+
+
+def _closest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def _picked(rule: Rule, names: tuple[str, ...]) -> bool:
     return rule.id in names or any(f"tag:{tag}" in names for tag in rule.tags)
 
@@ -103,12 +138,12 @@ def _picked(rule: Rule, names: tuple[str, ...]) -> bool:
 def parameters_for(rule: Rule, config: Config) -> dict[str, Any]:
     values = {name: p.default for name, p in rule.parameters.items()}
     for name, value in config.parameters.get(rule.id, {}).items():
+        where = ("rules", "parameters", rule.id, name)
         if name not in rule.parameters:
-            raise UserError(f"{rule.id} has no parameter '{name}'; it has "
-                            f"{', '.join(rule.parameters) or 'none'}",
-                            Location(config.file, field=f"rules.parameters.{rule.id}.{name}"))
+            raise config.error(where, f"{rule.id} has no parameter '{name}'; it has "
+                                      f"{', '.join(rule.parameters) or 'none'}")
         if not check_parameter(rule.parameters[name], value):
-            raise UserError(f"expected {rule.parameters[name].type}, got {value!r}",
-                            Location(config.file, field=f"rules.parameters.{rule.id}.{name}"))
+            raise config.error(where, f"expected {describe_type(rule.parameters[name].type)} "
+                                      f"for {rule.id}'s {name}, got {value!r}")
         values[name] = value
     return values

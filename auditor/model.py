@@ -124,7 +124,6 @@ class InstallationRun(Record):
     """One patch installation run (`…/patchInstallationResults/<run>`)."""
 
     id: str
-    key: str
     machine_key: str
     name: str
     status: str | None

@@ -10,21 +10,25 @@ from typing import Any
 
 from auditor.engine.results import Finding, Outcome, Summary, Waiver, WaiverStatus
 from auditor.engine.waivers import WaiverBook
-from auditor.model import Machine, Snapshot
+from auditor.model import Machine, MaintenanceConfiguration, Snapshot
 from auditor.rules.compile import CompiledRule, render
 from auditor.rules.fields import Context
 from auditor.rules.spec import Severity
 
 OUTCOMES = tuple(Outcome)
+CONFIGURATION_TYPE = "microsoft.maintenance/maintenanceconfigurations"
+ASSIGNMENT_TYPE = "microsoft.maintenance/configurationassignments"
 EXPIRY_WARNING = timedelta(days=14)
 
 
 def fingerprint(rule_id: str, resource_id: str) -> str:
-    """Stable across runs for the same rule and resource, whatever the id's casing."""
+    """Stable across runs for the same rule and resource, whatever the id's casing (judge
+    computes the same from the resource's key, its lowercased id)."""
     return hashlib.sha256(f"{rule_id}|{resource_id.lower()}".encode()).hexdigest()[:32]
 
 
 def subjects(rule: CompiledRule, snapshot: Snapshot) -> Sequence[Any]:
+    """The resources a rule judges, sorted by key (so findings come out sorted)."""
     if rule.rule.resource == "machine":
         return snapshot.machines
     if rule.rule.resource == "maintenanceConfiguration":
@@ -32,14 +36,28 @@ def subjects(rule: CompiledRule, snapshot: Snapshot) -> Sequence[Any]:
     return snapshot.assignments
 
 
+def _describe(resource: Any) -> tuple[str, str, str]:
+    """(type, subscription, resource group) of a judged resource."""
+    if isinstance(resource, Machine):
+        return resource.type, resource.subscription_id, resource.resource_group
+    parts = resource.id.split("/")
+    if isinstance(resource, MaintenanceConfiguration):
+        return (CONFIGURATION_TYPE, resource.subscription_id, resource.resource_group)
+    return (ASSIGNMENT_TYPE, parts[2] if len(parts) > 2 else "",
+            parts[4] if len(parts) > 4 and parts[3].lower() == "resourcegroups" else "")
+
+
 def judge(rule: CompiledRule, snapshot: Snapshot, ctx: Context,
           severity: Severity) -> list[Finding]:
-    """One finding per resource of the rule's kind; a rule that raises on a resource records
-    `error` for that resource and the run goes on."""
+    """One finding per resource of the rule's kind, in resource-key order; a rule that raises
+    on a resource records `error` for that resource and the run goes on."""
     findings = []
     rule_id, applies, check = rule.rule.id, rule.applies, rule.check
+    level = severity.value
+    prefix = f"{rule_id}|".encode()
     for resource in subjects(rule, snapshot):
         evidence: dict[str, str] = {}
+        ctx.resource = resource
         try:
             reason = applies(resource, ctx)
             if reason is not None:
@@ -52,27 +70,14 @@ def judge(rule: CompiledRule, snapshot: Snapshot, ctx: Context,
         except Exception as error:  # a rule must never stop the run: record it and go on
             outcome = Outcome.ERROR
             message = f"the rule could not be evaluated: {type(error).__name__}: {error}"
+        kind, subscription, group = _describe(resource)
         findings.append(Finding(
-            rule_id=rule_id, resource_id=resource.id, resource_type=_type(resource),
-            resource_name=resource.name, subscription_id=resource.subscription_id
-            if hasattr(resource, "subscription_id") else _part(resource.id, 2),
-            resource_group=resource.resource_group if hasattr(resource, "resource_group")
-            else _part(resource.id, 4), outcome=outcome, severity=severity.value,
-            message=message, fingerprint=fingerprint(rule_id, resource.id), evidence=evidence))
+            rule_id=rule_id, resource_id=resource.id, resource_type=kind,
+            resource_name=resource.name, subscription_id=subscription, resource_group=group,
+            outcome=outcome, severity=level, message=message,
+            fingerprint=hashlib.sha256(prefix + resource.key.encode()).hexdigest()[:32],
+            evidence=evidence))
     return findings
-
-
-def _type(resource: Any) -> str:
-    if isinstance(resource, Machine):
-        return resource.type
-    if hasattr(resource, "maintenance_scope"):
-        return "microsoft.maintenance/maintenanceconfigurations"
-    return "microsoft.maintenance/configurationassignments"
-
-
-def _part(resource_id: str, index: int) -> str:
-    parts = resource_id.split("/")
-    return parts[index] if len(parts) > index else ""
 
 
 def evaluate(rules: Iterable[tuple[CompiledRule, Severity]], snapshot: Snapshot,
@@ -82,9 +87,9 @@ def evaluate(rules: Iterable[tuple[CompiledRule, Severity]], snapshot: Snapshot,
     ctx = Context(snapshot, as_of)
     book = WaiverBook(waivers, as_of)
     findings: list[Finding] = []
-    for rule, severity in rules:
-        findings.extend(book.apply(judge(rule, snapshot, ctx, severity)))
-    findings.sort(key=lambda f: (f.rule_id, f.resource_id.lower()))
+    for rule, severity in sorted(rules, key=lambda pair: pair[0].rule.id):
+        judged = judge(rule, snapshot, ctx, severity)
+        findings.extend(book.apply(judged) if book.active else judged)
     soon = tuple(w for w in book.active if book.expires_within(w, EXPIRY_WARNING))
     return findings, WaiverStatus(expired=book.expired, unused=book.unused(),
                                   expiring_soon=soon)

@@ -49,8 +49,9 @@ def example_problems(rule: Rule) -> list[UserError]:
             problems.append(UserError(f"the example's rows do not load: {error}", where))
             continue
         if finding.outcome != example.outcome:
+            said = f" ({finding.message})" if finding.message else ""
             problems.append(UserError(f"expected outcome {example.outcome}, got "
-                                      f"{finding.outcome.value} ({finding.message})", where))
+                                      f"{finding.outcome.value}{said}", where))
         elif example.message is not None and finding.message != example.message:
             problems.append(UserError(f"expected message {example.message!r}, got "
                                       f"{finding.message!r}", where))

@@ -70,10 +70,11 @@ class Compiler:
         self.uses_raw = False
         self.evidence: dict[str, Operand] = {}
         self.count_of: Operand | None = None
+        self.subject = SUBJECTS[rule.resource]
 
     def compile(self) -> CompiledRule:
         rule = self.rule
-        subject = SUBJECTS[rule.resource]
+        subject = self.subject
         applies = self._applies(subject)
         check = self.condition(rule.check, subject, ("check",), top=True)
         message = self._message(subject)
@@ -141,7 +142,7 @@ class Compiler:
         if found[0] not in allowed:
             self.problems.append(((*path, found[0]), f"'{found[0]}' cannot compare a count; use "
                                                      f"one of {', '.join(allowed)}"))
-            return None
+            return found[0]  # reported here; the caller does not report it again
         return found[0]
 
     def _resolve(self, subject: Any, text: Any, path: Path) -> Any:
@@ -175,7 +176,10 @@ class Compiler:
         test = operators.FIELD_OPERATORS[name]
         if name in operators.AGE_OPERATORS:
             return self._age(get, test, raw_operand, subject, path)
+        known = len(self.problems)
         constant, operand = self.operand(raw_operand, subject, path)
+        if len(self.problems) > known:  # an undeclared parameter or unknown field, said once
+            return _never
         if name == "match" and constant:
             try:
                 operand = re.compile(str(operand))
@@ -189,13 +193,15 @@ class Compiler:
             self.problems.append((path, "'exists' needs true or false"))
             return _never
         if not constant:
-            return lambda resource, ctx: test(get(resource, ctx), operand(resource, ctx))
+            return _dynamic(test, get, operand)
         if name == "equals" and isinstance(operand, str):
             folded = operand.casefold()
 
             def equals_text(resource: Any, ctx: Context) -> bool:
                 value = get(resource, ctx)
-                return value == operand or isinstance(value, str) and value.casefold() == folded
+                if isinstance(value, str):  # the common case, without the operator's dispatch
+                    return value == operand or value.casefold() == folded
+                return test(value, operand)  # a time or a number against its text
             return equals_text
         return lambda resource, ctx: test(get(resource, ctx), operand)
 
@@ -205,7 +211,10 @@ class Compiler:
         if unit not in ("days", "hours"):
             self.problems.append((path, "expected {days: N} or {hours: N}"))
             return _never
+        known = len(self.problems)
         constant, number = self.operand(amount[unit], subject, (*path, unit))
+        if len(self.problems) > known:
+            return _never
         scale = timedelta(days=1) if unit == "days" else timedelta(hours=1)
         if constant:
             if not isinstance(number, (int, float)) or isinstance(number, bool):
@@ -216,6 +225,8 @@ class Compiler:
 
         def dynamic(resource: Any, ctx: Context) -> bool:
             value = number(resource, ctx)
+            if isinstance(value, str):  # a tag holds a number as text; other text raises
+                value = float(value)
             return value is not None and test(get(resource, ctx), ctx.as_of - scale * value)
         return dynamic
 
@@ -224,7 +235,7 @@ class Compiler:
         self._only(node, ("count", "where", *([name] if name else operators.COUNT_OPERATORS)),
                    path)
         resolved = self._resolve(subject, node["count"], (*path, "count"))
-        if resolved is None or name is None:
+        if resolved is None or name is None or name not in operators.COUNT_OPERATORS:
             return _never
         if not isinstance(resolved.kind, Relation):
             self.problems.append(((*path, "count"), f"'{node['count']}' is not a list of rows"))
@@ -253,7 +264,7 @@ class Compiler:
         test = operators.FIELD_OPERATORS[name]
         if constant:
             return lambda resource, ctx: test(count(resource, ctx), operand)
-        return lambda resource, ctx: test(count(resource, ctx), operand(resource, ctx))
+        return _dynamic(test, count, operand)
 
     # ----- operands ---------------------------------------------------------------------
     def operand(self, raw: Any, subject: Any, path: Path) -> tuple[bool, Any]:
@@ -268,10 +279,17 @@ class Compiler:
         if isinstance(raw, list):
             return True, [self.operand(item, subject, path)[1] for item in raw]
         if isinstance(raw, dict) and "field" in raw:
-            resolved = self._resolve(subject, raw["field"], (*path, "field"))
+            outer = raw.get("of") == "resource"  # inside `where`: the judged resource's field
+            resolved = self._resolve(self.subject if outer else subject, raw["field"],
+                                     (*path, "field"))
             if resolved is None:
                 return True, None
             get = resolved.getter
+            if outer:
+                inner_get = get
+
+                def get(row: Any, ctx: Context) -> Any:
+                    return inner_get(ctx.resource, ctx)
             plus = self.operand(raw.get("plus", 0), subject, (*path, "plus"))[1]
             otherwise = self.operand(raw.get("otherwise"), subject, (*path, "otherwise"))[1]
 
@@ -279,6 +297,8 @@ class Compiler:
                 value = get(resource, ctx)
                 if value is None:
                     return otherwise
+                if plus and isinstance(value, str):  # a tag holds a number as text
+                    value = float(value)
                 return value + plus if plus and isinstance(value, (int, float)) else value
             return False, reference
         return True, raw
@@ -316,6 +336,9 @@ class Compiler:
             if name in self.parameters:
                 pieces.append(render(self.parameters[name]))
             elif name == "count":
+                if self.count_of is None:
+                    self.problems.append((path, "'{{ count }}' needs a check that is a count "
+                                                "(check: {count: RELATION, ...})"))
                 pieces.append(lambda resource, ctx: self.count_of(resource, ctx)  # type: ignore[misc]
                               if self.count_of else None)
             else:
@@ -338,6 +361,15 @@ class Compiler:
 def _squash(fill: Callable[[Any, Context], str]) -> Callable[[Any, Context], str]:
     """Messages are folded YAML; keep them on one line with single spaces."""
     return lambda resource, ctx: " ".join(fill(resource, ctx).split())
+
+
+def _dynamic(test: operators.Operator, get: Operand, operand: Operand) -> Predicate:
+    """Compare with another field; when that field is missing (and has no `otherwise`), the
+    condition is false, as for a missing value: `notEquals` and `match` never pass on absence."""
+    def compare(resource: Any, ctx: Context) -> bool:
+        other = operand(resource, ctx)
+        return other is not None and test(get(resource, ctx), other)
+    return compare
 
 
 def _never(resource: Any, ctx: Context) -> bool:

@@ -42,6 +42,7 @@ class Context:
     def __init__(self, snapshot: Snapshot, as_of: datetime) -> None:
         self.snapshot = snapshot
         self.as_of = as_of
+        self.resource: Any = None  # the resource being judged, for `of: resource` references
         self._machines: dict[str, Machine] | None = None
         self._by_configuration: dict[str, tuple[Assignment, ...]] | None = None
         self._assignments: dict[str, Assignment] | None = None
@@ -112,9 +113,9 @@ def _shortest_period(schedules: tuple[ScheduleView, ...], _: Context) -> float |
 
 _RUNS = Relation(InstallationRun, {
     "latest": (lambda runs, _: runs[0] if runs else None, InstallationRun),
-    "latestfailed": (_latest_failed, InstallationRun),
+    "latestFailed": (_latest_failed, InstallationRun),
 })
-_SCHEDULES = Relation(ScheduleView, {"shortestperioddays": (_shortest_period, SCALAR)})
+_SCHEDULES = Relation(ScheduleView, {"shortestPeriodDays": (_shortest_period, SCALAR)})
 _PATCHES = Relation(SoftwarePatch)
 _ASSESSMENT = _Node("assessment", {
     "latest": (lambda m, ctx: ctx.snapshot.assessments.get(m.key), Assessment),
@@ -122,7 +123,8 @@ _ASSESSMENT = _Node("assessment", {
 })
 _ASSIGNMENTS = Relation(Assignment)
 
-# Derived members of model records, beside their own fields.
+# Derived members of model records, beside their own fields (spelled as shown to users;
+# looked up ignoring case).
 EXTRAS: dict[Any, dict[str, tuple[Getter, Any]]] = {
     Machine: {
         "assessment": (lambda m, _: m, _ASSESSMENT),
@@ -135,7 +137,7 @@ EXTRAS: dict[Any, dict[str, tuple[Getter, Any]]] = {
         "assignments": (lambda c, ctx: ctx.assignments_of(c.key), _ASSIGNMENTS),
         "properties": (lambda c, _: c.raw, RAW),
     },
-    Recurrence: {"periodhours": (lambda r, _: r.period().total_seconds() / 3600, SCALAR)},
+    Recurrence: {"periodHours": (lambda r, _: r.period().total_seconds() / 3600, SCALAR)},
     Assignment: {
         "configuration": (lambda a, ctx: ctx.snapshot.configurations.get(a.configuration_key),
                           MaintenanceConfiguration),
@@ -173,7 +175,7 @@ def resolve(subject: Any, path: str) -> Resolved:
         members = _members(kind)
         if name not in members:
             where = ".".join(parts[:index]) or "the resource"
-            raise PathError(_unknown(part, where, members))
+            raise PathError(_unknown(part, where, _names(kind)))
         step, kind = members[name]
         steps.append(step)
         if kind is RAW and index == len(parts) - 1:
@@ -182,15 +184,23 @@ def resolve(subject: Any, path: str) -> Resolved:
 
 
 def _members(kind: Any) -> dict[str, tuple[Getter | tuple[str, ...], Any]]:
+    """What a path can name next, keyed by the lowercased name."""
+    return {name.lower(): member for name, member in _spelled(kind).items()}
+
+
+def _names(kind: Any) -> list[str]:
+    """The names a path can take next, spelled as in the docs (`latestFailed`)."""
+    return sorted(_spelled(kind), key=str.lower)
+
+
+def _spelled(kind: Any) -> dict[str, tuple[Getter | tuple[str, ...], Any]]:
     members: dict[str, tuple[Getter | tuple[str, ...], Any]] = {}
-    if isinstance(kind, Relation):
-        return dict(kind.members)
-    if isinstance(kind, _Node):
+    if isinstance(kind, (Relation, _Node)):
         return dict(kind.members)
     if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
         for info in msgspec.structs.fields(kind):
             if info.name not in _HIDDEN:
-                members[info.encode_name.lower()] = ((info.name,), _kind_of(info.type))
+                members[info.encode_name] = ((info.name,), _kind_of(info.type))
         members.update(EXTRAS.get(kind, {}))
     return members
 
@@ -206,12 +216,12 @@ def _kind_of(annotation: Any) -> Any:
     return SCALAR
 
 
-def _unknown(part: str, where: str, members: dict[str, Any]) -> str:
-    if not members:
+def _unknown(part: str, where: str, names: list[str]) -> str:
+    if not names:
         return f"{where} has no field '{part}'"
-    names = sorted(members)
-    close = difflib.get_close_matches(part.lower(), names, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(names)}"
+    folded = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(part.lower(), list(folded), n=1)
+    hint = f"; did you mean '{folded[close[0]]}'?" if close else f"; known: {', '.join(names)}"
     return f"unknown field '{part}' in {where}{hint}"
 
 

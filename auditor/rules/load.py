@@ -114,7 +114,12 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
         return [((*path, key), f"unknown key '{key}'{_suggest(key, known)}") for key in extras]
     if kind == "required":
         missing = [key for key in expected if key not in instance]
-        return [(path, f"missing required key '{key}'") for key in missing]
+        known = sorted(error.schema.get("properties", {}))
+        typos = {_closest(key, known) for key in instance if key not in known}
+        # `severty:` already says "did you mean 'severity'?"; do not also say it is missing
+        return [(path, f"missing required key '{key}'") for key in missing if key not in typos]
+    if kind == "type" and path and path[-1] in ("within", "olderThan"):
+        return [(path, f"expected {{days: N}} or {{hours: N}}, got {_shown(instance)}")]
     if kind == "type":
         wanted = " or ".join(_ARTICLES.get(t, t) for t in (expected if isinstance(expected, list)
                                                             else [expected]))
@@ -127,15 +132,17 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
                 "no-failed-installations"}.get(field, f"text matching {expected}")
         return [(path, f"expected {hint}, got {instance!r}")]
     if kind in ("anyOf", "oneOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None and tuple(best.absolute_path) != path:
-            return _humane(best, schema)
-        if isinstance(instance, dict):
-            nested = [e for e in error.context if e.validator == "additionalProperties"]
-            if nested:
-                return _humane(nested[0], schema)
-        return [(path, f"{_describe(instance)} is not allowed here; expected a value, a "
-                       "parameter such as ${days}, or {field: PATH}")]
+        options = list(expected)
+        fitting = {index for index, option in enumerate(options) if _fits(option, instance, schema)}
+        # The alternative the value's type chose explains best what is wrong inside it.
+        inner = [e for e in error.context if e.relative_schema_path[0] in fitting
+                 and e.validator not in ("type", "pattern")]
+        if inner:
+            return [found for e in inner for found in _humane(e, schema)]
+        wanted = [_phrase(option, schema) for option in options]
+        return [(path, f"expected {', '.join(wanted[:-1])}, or {wanted[-1]}, "
+                       f"got {_shown(instance)}" if len(wanted) > 1 else
+                       f"expected {wanted[0]}, got {_shown(instance)}")]
     if kind == "minItems":
         return [(path, f"needs at least {expected} item(s)")]
     if kind == "minProperties":
@@ -151,7 +158,7 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
 
 _ARTICLES = {"string": "a string", "object": "a mapping", "array": "a list",
              "number": "a number", "integer": "a whole number", "boolean": "true or false",
-             "null": "null"}
+             "null": "null", "list": "a list"}
 
 
 def _describe(value: Any) -> str:
@@ -168,11 +175,63 @@ def _describe(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _suggest(key: str, known: list[str]) -> str:
+def _closest(key: str, known: list[str]) -> str | None:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    close = _closest(key, known)
     if close:
-        return f"; did you mean '{close[0]}'?"
+        return f"; did you mean '{close}'?"
     return f"; expected one of {', '.join(known)}" if known else ""
+
+
+_JSON_TYPES = {bool: ("boolean",), int: ("integer", "number"), float: ("number",),
+               str: ("string",), list: ("array",), dict: ("object",), type(None): ("null",)}
+_REFERENCES = {"#/$defs/param": "a parameter such as ${name}",
+               "#/$defs/fieldValue": "{field: PATH}"}
+
+
+def _dereference(option: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in option:
+        node: Any = schema
+        for part in option["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        option = node
+    return option
+
+
+def _fits(option: dict[str, Any], instance: Any, schema: dict[str, Any]) -> bool:
+    """Whether the instance has a JSON type the alternative accepts."""
+    option = _dereference(option, schema)
+    if "anyOf" in option:
+        return any(_fits(inner, instance, schema) for inner in option["anyOf"])
+    types = option.get("type")
+    if types is None:
+        return True
+    types = types if isinstance(types, list) else [types]
+    return any(t in types for t in _JSON_TYPES.get(type(instance), ()))
+
+
+def _phrase(option: dict[str, Any], schema: dict[str, Any]) -> str:
+    """An alternative in words: `a number`, `a parameter such as ${name}`, `{field: PATH}`."""
+    if option.get("$ref") in _REFERENCES:
+        return _REFERENCES[option["$ref"]]
+    option = _dereference(option, schema)
+    if "anyOf" in option:
+        return " or ".join(_phrase(inner, schema) for inner in option["anyOf"])
+    types = option.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    if len(types) == 1:
+        return _ARTICLES.get(types[0], types[0])
+    return "a single value"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return _describe(value)
+    return json.dumps(value) if not isinstance(value, str) else repr(value)
 
 
 def _rule(document: Document) -> Rule:
@@ -209,7 +268,7 @@ def _semantics(document: Document, rule: Rule) -> list[UserError]:
     for name, parameter in rule.parameters.items():
         if not check_parameter(parameter, parameter.default):
             problems.append(document.error(("parameters", name, "default"),
-                                           f"expected {_ARTICLES.get(parameter.type, parameter.type)}"
+                                           f"expected {describe_type(parameter.type)}"
                                            f" as declared, got {_describe(parameter.default)}"))
     outcomes = {example.outcome for example in rule.docs.examples}
     for needed in ("pass", "fail"):
@@ -217,6 +276,11 @@ def _semantics(document: Document, rule: Rule) -> list[UserError]:
             problems.append(document.error(("docs", "examples"),
                                            f"needs at least one example whose outcome is {needed}"))
     return problems
+
+
+def describe_type(parameter_type: str) -> str:
+    """A parameter type in words: `integer` is `a whole number`."""
+    return _ARTICLES.get(parameter_type, parameter_type)
 
 
 def check_parameter(parameter: Parameter, value: Any) -> bool:

@@ -22,13 +22,21 @@ def _fold(value: Any) -> Any:
 
 
 def _comparable(value: Any, operand: Any) -> tuple[Any, Any]:
-    """Bring a time or a number and an operand written as text to one type."""
+    """Bring a time or a number and an operand written as text to one type.
+
+    A boolean compares only with a boolean: `true` is not the number 1."""
     if isinstance(value, datetime) and isinstance(operand, str):
         return value, to_time(operand)
+    if isinstance(value, str) and isinstance(operand, datetime):
+        return to_time(value), operand
     if isinstance(value, bool) or isinstance(operand, bool):
+        if isinstance(value, bool) != isinstance(operand, bool):
+            raise TypeError("a boolean compares only with a boolean")
         return value, operand
     if isinstance(value, (int, float)) and isinstance(operand, str):
         return value, float(operand)
+    if isinstance(value, str) and isinstance(operand, (int, float)):
+        return float(value), operand  # a tag or a raw property holding a number as text
     return _fold(value), _fold(operand)
 
 
@@ -36,13 +44,11 @@ def equals(value: Any, operand: Any) -> bool:
     """The value equals the operand; strings ignore case; lists compare item by item."""
     if value is None:
         return False
-    if value == operand:
-        return True
     if isinstance(value, (list, tuple)) and isinstance(operand, (list, tuple)):
         return len(value) == len(operand) and all(equals(v, o) for v, o in zip(value, operand))
     try:
         left, right = _comparable(value, operand)
-    except ValueError:
+    except (TypeError, ValueError):
         return False
     return bool(left == right)
 
@@ -103,18 +109,32 @@ def like(value: Any, operand: Any) -> bool:
 
 def match(value: Any, operand: Any) -> bool:
     """The string contains a match of the regular expression (compiled once, at load)."""
+    if not isinstance(value, str):
+        return False
     pattern = operand if isinstance(operand, re.Pattern) else re.compile(str(operand))
-    return isinstance(value, str) and pattern.search(value) is not None
+    return pattern.search(value) is not None
+
+
+def _time(value: Any) -> datetime | None:
+    """A time, or an ISO 8601 text (a raw `properties.` path) read as one; else None."""
+    if isinstance(value, str):
+        try:
+            return to_time(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
 
 
 def within(value: Any, operand: Any) -> bool:
     """The time lies at most the operand (a cutoff time) before the as-of time, or later."""
-    return isinstance(value, datetime) and value >= operand
+    moment = _time(value)
+    return moment is not None and moment >= operand
 
 
 def older_than(value: Any, operand: Any) -> bool:
     """The time lies more than the operand (a cutoff time) before the as-of time."""
-    return isinstance(value, datetime) and value < operand
+    moment = _time(value)
+    return moment is not None and moment < operand
 
 
 FIELD_OPERATORS: dict[str, Operator] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
 # Canonical spellings of the closed sets the model reads (DOMAIN.md sections 1 to 4).
 PATCH_MODES = ("AutomaticByPlatform", "AutomaticByOS", "Manual", "ImageDefault")
@@ -87,22 +88,29 @@ def to_int(value: int | str | float | None) -> int | None:
 
 
 def to_time(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 timestamp (7-digit fractions, `Z`) into an aware UTC datetime."""
-    if value is None or value == "":
+    """Parse an ISO 8601 timestamp into an aware UTC datetime. Azure's 7-digit fractions are
+    truncated to the microsecond, never rounded; a time without a zone is taken as UTC."""
+    if not value:
         return None
-    text = value.strip()
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        if digits > 6:  # Azure writes 7 digits; Python keeps microseconds
-            tail = tail[:6] + tail[digits:]
-        text = f"{head}.{tail}"
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = datetime.fromisoformat(_trim_fraction(value.strip()))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
+def _trim_fraction(text: str) -> str:
+    """Older Pythons and odd writers: keep at most 6 fractional digits."""
+    if "." not in text:
+        return text
+    head, _, tail = text.partition(".")
+    digits = len(tail) - len(tail.lstrip("0123456789"))
+    return f"{head}.{tail[:min(digits, 6)]}{tail[digits:]}"
+
+
+@cache  # a handful of spellings, met hundreds of thousands of times
 def classification(value: str) -> str | None:
     """Map any of the surfaces' spellings (`Definition Updates`, `UpdateRollup`, `Others`)."""
     folded = value.lower().replace(" ", "").replace("_", "")
@@ -115,6 +123,7 @@ def classification(value: str) -> str | None:
     return _CLASSIFICATIONS.get(folded)
 
 
+@cache
 def count_key(value: str) -> str | None:
     """The camelCase count key (`updateRollup`) for a classification in any spelling."""
     name = classification(value)

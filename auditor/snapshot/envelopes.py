@@ -8,7 +8,8 @@ table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import mmap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,10 @@ import msgspec
 from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot import actions
-from auditor.snapshot.rows import NO_RAW, Count, Flag, Row
+from auditor.snapshot.rows import NO_RAW, Row
+
+Count = int | str | None  # envelopes are read leniently: only their shape matters
+Flag = bool | str | None
 
 _row_decoder = msgspec.json.Decoder(Row)
 _raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
@@ -44,28 +48,51 @@ class _Envelope(msgspec.Struct):
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 
 
+class _RowsEnvelope(_Envelope):
+    """The common case, rows as objects: decoded in the same pass as the envelope."""
+
+    data: list[msgspec.Raw] | None = None  # type: ignore[assignment]
+
+
+_rows_envelope_decoder = msgspec.json.Decoder(_RowsEnvelope)
+
+
+Buffer = bytes | memoryview | mmap.mmap
+
+
 @dataclass
 class Document:
-    """One input's rows, the name of the shape they came in, and what was odd about it."""
+    """One input's rows, the name of the shape they came in, and what was odd about it.
+    `release(offset)` may be called with a lower bound of the bytes already consumed."""
 
     path: str
     format: str
     rows: Iterator[tuple[int, Row]]
     warnings: list[LoadWarning] = field(default_factory=list)
+    release: Callable[[int], None] | None = None
 
 
-def read_document(path: str, text: bytes) -> Document:
+def read_document(path: str, text: Buffer) -> Document:
     """Classify a UTF-8 JSON (or JSON Lines) document and return its rows lazily."""
     start = _first_byte(text)
     if start == -1:
         raise UserError("the file is empty; expected a JSON export of Resource Graph rows",
                         Location(path))
-    flattened = b'"properties_' in text
+    # A projection flattens the same columns in every row: the head of the file tells.
+    flattened = b'"properties_' in bytes(text[:1 << 20])
     if text[start] == ord("["):
         items = _decode(path, text, _raw_list_decoder)
         return _rows_document(path, "JSON array of rows", items, flattened)
     if text[start] != ord("{"):
         raise UserError("this is not JSON: expected an object or an array", _line_at(path, text, start))
+    try:
+        return _from_rows_envelope(path, _rows_envelope_decoder.decode(text), flattened)
+    except msgspec.ValidationError:
+        pass  # data is a table, or something unexpected: look closer
+    except msgspec.DecodeError as error:
+        if "trailing characters" in str(error):
+            return _json_lines(path, text, flattened)
+        raise _malformed(path, text, error) from None
     try:
         envelope = _envelope_decoder.decode(text)
     except msgspec.ValidationError as error:
@@ -87,7 +114,13 @@ def decode_row(path: str, index: int, raw: msgspec.Raw | bytes) -> Row:
         raise UserError(f"malformed JSON: {_reason(error)}", Location(path, row=index)) from None
 
 
-def _from_envelope(path: str, text: bytes, env: _Envelope, flattened: bool) -> Document:
+def _from_rows_envelope(path: str, env: _RowsEnvelope, flattened: bool) -> Document:
+    if not env.data:
+        raise msgspec.ValidationError("not a page of rows")  # decide with the general path
+    return _resource_graph(path, env, env.data, flattened)
+
+
+def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> Document:
     if env.error and not env.data and not env.value:
         detail = _any_decoder.decode(env.error)
         code = detail.get("code", "") if isinstance(detail, dict) else ""
@@ -104,7 +137,7 @@ def _from_envelope(path: str, text: bytes, env: _Envelope, flattened: bool) -> D
         document.format = f"REST API example ({document.format or 'patch result'})"
         return document
     if env.data:
-        return _resource_graph(path, env, flattened)
+        return _resource_graph(path, env, None, flattened)
     if env.value:
         document = _rows_document(path, "ARM REST list", _decode(path, env.value, _raw_list_decoder),
                                   flattened)
@@ -119,11 +152,14 @@ def _from_envelope(path: str, text: bytes, env: _Envelope, flattened: bool) -> D
                     "or ARM REST response, a list of rows, or a snapshot bundle", Location(path))
 
 
-def _resource_graph(path: str, env: _Envelope, flattened: bool) -> Document:
+def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
+                    flattened: bool) -> Document:
     snake = env.totalRecords is None and (env.total_records is not None or env.skip_token is not None)
-    data = bytes(env.data).lstrip()
-    if data.startswith(b"{"):  # the table form: {columns: [...], rows: [[...]]}
-        items = [_encode(row) for row in _table_rows(path, _any_decoder.decode(data))]
+    items: list[msgspec.Raw] | list[bytes]
+    if rows is not None:
+        items = rows
+    elif bytes(memoryview(env.data)[:64]).lstrip().startswith(b"{"):  # the table form
+        items = [_encode(row) for row in _table_rows(path, _any_decoder.decode(env.data))]
         flattened = True
     else:
         items = _decode(path, env.data, _raw_list_decoder)
@@ -159,15 +195,21 @@ def _table_rows(path: str, table: Any) -> Iterator[dict[str, Any]]:
 def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
                    flattened: bool) -> Document:
     def rows() -> Iterator[tuple[int, Row]]:
+        consumed = 0
         for index, item in enumerate(items):
+            if document.release is not None:
+                consumed += len(item)
+                if index & 4095 == 0:
+                    document.release(consumed)
             if flattened:
                 item = _unflatten_raw(path, index, item)
             yield index, decode_row(path, index, item)
-    return Document(path, name, rows())
+    document = Document(path, name, rows())
+    return document
 
 
-def _json_lines(path: str, text: bytes, flattened: bool) -> Document:
-    lines = [line for line in text.splitlines() if line.strip()]
+def _json_lines(path: str, text: Buffer, flattened: bool) -> Document:
+    lines = [line for line in bytes(text).splitlines() if line.strip()]
     return _rows_document(path, "JSON Lines", [msgspec.Raw(line) for line in lines], flattened)
 
 
@@ -200,24 +242,26 @@ def _encode(value: Any) -> bytes:
     return msgspec.json.encode(value)
 
 
-def _decode(path: str, text: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Any:
+def _decode(path: str, text: Buffer | msgspec.Raw, decoder: msgspec.json.Decoder[Any]) -> Any:
     try:
         return decoder.decode(text)
     except msgspec.ValidationError:
         raise UserError("expected a list of rows", Location(path)) from None
     except msgspec.DecodeError as error:
-        raise _malformed(path, bytes(text), error) from None
+        raise _malformed(path, text, error) from None
 
 
-def _first_byte(text: bytes) -> int:
-    for index, byte in enumerate(text[:4096]):
-        if byte not in b" \t\r\n":
-            return index
-    return -1 if not text[4096:].strip() else len(text) - len(text.lstrip())
+def _first_byte(text: Buffer) -> int:
+    head = bytes(text[:4096])
+    stripped = head.lstrip()
+    if stripped:
+        return len(head) - len(stripped)
+    rest = bytes(text[4096:]).lstrip()
+    return -1 if not rest else len(text) - len(rest)
 
 
-def _line_at(path: str, text: bytes, offset: int) -> Location:
-    return Location(path, line=text.count(b"\n", 0, offset) + 1)
+def _line_at(path: str, text: Buffer, offset: int) -> Location:
+    return Location(path, line=bytes(text[:offset]).count(b"\n") + 1)
 
 
 def _reason(error: msgspec.DecodeError) -> str:
@@ -226,7 +270,7 @@ def _reason(error: msgspec.DecodeError) -> str:
     return message.split(" (byte ")[0]
 
 
-def _malformed(path: str, text: bytes, error: msgspec.DecodeError) -> UserError:
+def _malformed(path: str, text: Buffer | msgspec.Raw, error: msgspec.DecodeError) -> UserError:
     message = str(error)
     offset = len(text)
     if "(byte " in message:
@@ -234,7 +278,7 @@ def _malformed(path: str, text: bytes, error: msgspec.DecodeError) -> UserError:
     elif "truncated" not in message:
         offset = 0
     return UserError(f"malformed JSON: {_reason(error)}; fix the file or export it again",
-                     _line_at(path, text, offset))
+                     _line_at(path, memoryview(text), offset))
 
 
 def _invalid(path: str, index: int | None, error: msgspec.ValidationError) -> UserError:

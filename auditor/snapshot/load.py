@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from auditor.model import (
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.envelopes import read_document
+from auditor.snapshot.rows import Row
 from auditor.snapshot.sources import Input, inputs
 
 SCALE_SET = "microsoft.compute/virtualmachinescalesets"
@@ -46,48 +47,76 @@ def _collector_paused() -> Iterator[None]:
 class _Estate:
     """The rows gathered so far, indexed as they arrive."""
 
-    def __init__(self) -> None:
+    def __init__(self, norm: Normalizer) -> None:
+        self.norm = norm
         self.machines: dict[str, Machine] = {}
         self.scale_sets: list[str] = []
         self.configurations: dict[str, MaintenanceConfiguration] = {}
         self.assignments: dict[str, Assignment] = {}
         self.assessments: dict[str, Assessment] = {}
         self.assessment_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
-        self.runs: dict[str, InstallationRun] = {}
+        self.runs: dict[tuple[str, str], InstallationRun] = {}
         self.run_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
+        self._handlers: dict[str, tuple[str, Callable[[Row, str, str], None]]] = {}
 
-    def add(self, norm: Normalizer, row_id: str, row_type: str, row: object) -> None:
-        from auditor.snapshot.rows import Row
-        assert isinstance(row, Row)
+    def handler(self, spelled: str) -> tuple[str, Callable[[Row, str, str], None]]:
+        """The lowercased type and its handler; looked up once per distinct spelling."""
+        known = self._handlers.get(spelled)
+        if known is None:
+            row_type = spelled.lower()
+            known = self._handlers[spelled] = (row_type, self._pick(row_type))
+        return known
+
+    def _pick(self, row_type: str) -> Callable[[Row, str, str], None]:
         if row_type in MACHINE_KINDS:
-            machine = norm.machine(row, row_type, row_id)
-            if machine.key in self.machines:
-                norm.warn("duplicate-row", "this machine appears twice; the later row is kept")
-            self.machines[machine.key] = machine
-        elif row_type.endswith(ASSESSMENT):
-            assessment = norm.assessment(row, row_id)
-            known = self.assessments.get(assessment.machine_key)
-            if known is None or _later(assessment.last_modified_date_time,
-                                       known.last_modified_date_time):
-                self.assessments[assessment.machine_key] = assessment
-        elif row_type.endswith(INSTALLATION):
-            run = norm.installation(row, row_id)
-            self.runs[run.key] = run
-        elif row_type.endswith(ASSESSMENT + PATCHES):
-            patch = norm.software_patch(row, row_id, installation=False)
-            self.assessment_patches[patch.machine_key].append(patch)
-        elif row_type.endswith(INSTALLATION + PATCHES):
-            patch = norm.software_patch(row, row_id, installation=True)
-            self.run_patches[patch.run_key or ""].append(patch)
-        elif row_type == CONFIGURATION:
-            configuration = norm.configuration(row, row_id)
-            self.configurations[configuration.key] = configuration
-        elif row_type == ASSIGNMENT:
-            assignment = norm.assignment(row, row_id)
-            self.assignments[assignment.key] = assignment
-        elif row_type == SCALE_SET:
-            self.scale_sets.append(row_id)
+            return self._machine
+        for suffix, handler in ((ASSESSMENT, self._assessment), (INSTALLATION, self._run),
+                                (ASSESSMENT + PATCHES, self._assessment_patch),
+                                (INSTALLATION + PATCHES, self._run_patch)):
+            if row_type.endswith(suffix):
+                return handler
+        return {CONFIGURATION: self._configuration, ASSIGNMENT: self._assignment,
+                SCALE_SET: self._scale_set}.get(row_type, self._ignore)
+
+    def _machine(self, row: Row, row_id: str, row_type: str) -> None:
+        machine = self.norm.machine(row, row_type, row_id)
+        if machine.key in self.machines:
+            self.norm.warn("duplicate-row", "this machine appears twice; the later row is kept")
+        self.machines[machine.key] = machine
+
+    def _assessment(self, row: Row, row_id: str, row_type: str) -> None:
+        assessment = self.norm.assessment(row, row_id)
+        known = self.assessments.get(assessment.machine_key)
+        if known is None or _later(assessment.last_modified_date_time,
+                                   known.last_modified_date_time):
+            self.assessments[assessment.machine_key] = assessment
+
+    def _run(self, row: Row, row_id: str, row_type: str) -> None:
+        run = self.norm.installation(row, row_id)
+        self.runs[(run.machine_key, run.name.lower())] = run  # the same run twice counts once
+
+    def _assessment_patch(self, row: Row, row_id: str, row_type: str) -> None:
+        patch = self.norm.software_patch(row, row_id, installation=False)
+        self.assessment_patches[patch.machine_key].append(patch)
+
+    def _run_patch(self, row: Row, row_id: str, row_type: str) -> None:
+        patch = self.norm.software_patch(row, row_id, installation=True)
+        self.run_patches[patch.run_key or ""].append(patch)
+
+    def _configuration(self, row: Row, row_id: str, row_type: str) -> None:
+        configuration = self.norm.configuration(row, row_id)
+        self.configurations[configuration.key] = configuration
+
+    def _assignment(self, row: Row, row_id: str, row_type: str) -> None:
+        assignment = self.norm.assignment(row, row_id)
+        self.assignments[assignment.key] = assignment
+
+    def _scale_set(self, row: Row, row_id: str, row_type: str) -> None:
+        self.scale_sets.append(row_id)
+
+    def _ignore(self, row: Row, row_id: str, row_type: str) -> None:
+        pass
 
 
 def _later(candidate: datetime | None, known: datetime | None) -> bool:
@@ -104,14 +133,15 @@ def load_rows(rows: list[dict[str, Any]], name: str = "<rows>", *,
               captured_at: datetime | None = None) -> Snapshot:
     """A snapshot from rows already in memory (rule examples and test cases)."""
     data = msgspec.json.encode(rows)
-    source = Input(name, hashlib.sha256(data).hexdigest(), iter([read_document(name, data)]),
-                   captured_at)
+    digest = hashlib.sha256(data).hexdigest()
+    source = Input(name, lambda: digest, iter([read_document(name, data)]), captured_at)
     return build_snapshot([source], keep_raw=True)
 
 
 def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
-    estate = _Estate()
     norm = Normalizer(keep_raw)
+    estate = _Estate(norm)
+    counts = estate.counts
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
@@ -129,18 +159,19 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                 for index, row in document.rows:
                     rows += 1
                     norm.at(document.path, index)
-                    if not row.id:
+                    row_id = row.id
+                    if not row_id:
                         raise UserError("the row has no id; export rows with their id column "
                                         "(project id, ...)", Location(document.path, row=index,
                                                                       field="id"))
-                    row_type = (row.type or type_from_id(row.id)).lower()
+                    row_type, handle = estate.handler(row.type or type_from_id(row_id))
                     if not row_type:
                         raise UserError("the row has no type and its id names none; export rows "
                                         "with their type column",
                                         Location(document.path, row=index, field="type"))
-                    estate.counts[row_type] += 1
-                    estate.add(norm, row.id, row_type, row)
-            files.append(InputFile(source.path, source.sha256, ", ".join(sorted(formats)), rows))
+                    counts[row_type] += 1
+                    handle(row, row_id, row_type)
+            files.append(InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows))
         if len(set(captured)) > 1:
             norm.warnings.append(LoadWarning(
                 "mixed-capture-times", "the bundles were captured at different times; the "
@@ -195,7 +226,7 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
         assignments=tuple(sorted(estate.assignments.values(), key=lambda a: a.key)),
         assessments=estate.assessments,
         assessment_patches={k: tuple(v) for k, v in estate.assessment_patches.items()},
-        installations={k: tuple(sorted(v, key=_run_order)) for k, v in runs.items()},
+        installations={k: tuple(sorted(v, key=_run_order, reverse=True)) for k, v in runs.items()},
         installation_patches={k: tuple(v) for k, v in estate.run_patches.items()},
         coverage={k: tuple(v) for k, v in coverage.items()},
         scale_sets=tuple(sorted(estate.scale_sets)), orphans=orphans,
@@ -203,7 +234,9 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
         captured_at=captured_at, scope={k: sorted(v) for k, v in sorted(scope.items())})
 
 
-def _run_order(run: InstallationRun) -> tuple[str, str]:
-    """Newest first; runs without a start time last."""
-    start = run.start_date_time.isoformat() if run.start_date_time else ""
-    return ("~" if not start else "", "".join(chr(0x10FFFF - ord(c)) for c in start) + run.key)
+_NO_START = datetime.min.replace(tzinfo=UTC)
+
+
+def _run_order(run: InstallationRun) -> tuple[datetime, str]:
+    """Sorted with reverse=True: newest first, runs without a start time last."""
+    return (run.start_date_time or _NO_START, run.name)

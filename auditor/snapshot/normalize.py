@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -13,7 +12,7 @@ from auditor.model import (
     Assessment, Assignment, DynamicScopeFilter, ImageReference, InstallationRun, LoadWarning,
     Machine, MachineKind, MaintenanceConfiguration, OsType, PatchSettings, SoftwarePatch, Source,
 )
-from auditor.snapshot import coerce, orchestration, schedule
+from auditor.snapshot import coerce, lenient, orchestration, schedule
 from auditor.snapshot.rows import (
     AssessmentProperties, AssignmentProperties, ConfigurationProperties, InstallationProperties,
     MachineProperties, Row, SoftwarePatchProperties,
@@ -30,10 +29,11 @@ MACHINE_KINDS = {VM: MachineKind.AZURE_VM, ARC: MachineKind.ARC}
 def machine_key(row_id: str) -> str:
     """The lowercased machine id a patch row belongs to (the prefix before the result segment)."""
     key = row_id.lower()
-    for marker in ("/patchassessmentresults", "/patchinstallationresults"):
-        cut = key.find(marker)
-        if cut != -1:
+    cut = key.find("/patch")
+    while cut != -1:
+        if key.startswith(("/patchassessmentresults", "/patchinstallationresults"), cut):
             return key[:cut]
+        cut = key.find("/patch", cut + 1)
     return key
 
 
@@ -64,6 +64,7 @@ class Normalizer:
     def __init__(self, keep_raw: bool) -> None:
         self.keep_raw = keep_raw
         self.warnings: list[LoadWarning] = []
+        self._keys: dict[str, str] = {}
         self._path = ""
         self._index = 0
 
@@ -74,46 +75,45 @@ class Normalizer:
         self.warnings.append(LoadWarning(code, message, self._path, self._index, field))
 
     def properties(self, row: Row, kind: type[T]) -> T:
-        decoder = _decoders.get(kind)
-        if decoder is None:
-            decoder = _decoders[kind] = msgspec.json.Decoder(kind)
+        """Decode `properties` strictly; if real-world spellings refuse that, leniently."""
         raw = row.properties
         if not raw or len(raw) == 4 and bytes(raw) == b"null":
             return kind()
+        decoder = _decoders.get(kind)
+        if decoder is None:
+            decoder = _decoders[kind] = msgspec.json.Decoder(kind)
         try:
             return decoder.decode(raw)  # type: ignore[no-any-return]
+        except msgspec.ValidationError:
+            pass
+        try:
+            loose = lenient.decoder(kind).decode(raw)
         except msgspec.ValidationError as error:
             what, _, where = str(error).partition(" - at `$")
             field = "properties" + where.rstrip("`")
             raise UserError(what[0].lower() + what[1:], Location(self._path, row=self._index,
                                                                  field=field)) from None
+        return lenient.coerce_struct(  # type: ignore[no-any-return]
+            loose, kind, "properties",
+            lambda field, message: self.warn("unexpected-value", message, field))
+
+    def machine_key(self, row_id: str) -> str:
+        """The machine key of a result row, one shared string per machine (a machine has
+        many rows: sharing the key saves a string per row)."""
+        key = machine_key(row_id)
+        return self._keys.setdefault(key, key)
+
+    def time(self, value: str | None, field: str) -> datetime | None:
+        """A timestamp; an unreadable one is reported and treated as absent."""
+        try:
+            return coerce.to_time(value)
+        except ValueError:
+            self.warn("unexpected-value", f"{value!r} is not an ISO 8601 time; treated as absent",
+                      field)
+            return None
 
     def source(self) -> Source:
         return Source(file=self._path, row=self._index)
-
-    # ----- values -----------------------------------------------------------------------
-    def enum(self, value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
-        result, known = coerce.canonical(value, allowed)
-        if not known:
-            self.warn("unexpected-value", f"{value!r} is not one of {', '.join(allowed)}; "
-                      "kept as it is", field)
-        return result
-
-    def flag(self, value: bool | str | None, field: str) -> bool | None:
-        return self._coerced(coerce.to_bool, value, field)  # type: ignore[no-any-return]
-
-    def count(self, value: int | str | None, field: str) -> int | None:
-        return self._coerced(coerce.to_int, value, field)  # type: ignore[no-any-return]
-
-    def time(self, value: str | None, field: str) -> datetime | None:
-        return self._coerced(coerce.to_time, value, field)  # type: ignore[no-any-return]
-
-    def _coerced(self, convert: Callable[[Any], Any], value: Any, field: str) -> Any:
-        try:
-            return convert(value)
-        except ValueError as error:
-            self.warn("unexpected-value", f"{error}; treated as absent", field)
-            return None
 
     # ----- records ----------------------------------------------------------------------
     def machine(self, row: Row, row_type: str, row_id: str) -> Machine:
@@ -133,9 +133,6 @@ class Normalizer:
         if os_profile is not None:
             config = os_profile.linuxConfiguration if os_type is OsType.LINUX \
                 else os_profile.windowsConfiguration or os_profile.linuxConfiguration
-        os_key = "linuxConfiguration" if os_type is OsType.LINUX else "windowsConfiguration"
-        settings_path = f"properties.osProfile.{os_key}.patchSettings"
-        patch = self._patch_settings(kind, os_type, config, settings_path)
         image = props.storageProfile.imageReference if props.storageProfile else None
         power = None
         if props.extended and props.extended.instanceView and props.extended.instanceView.powerState:
@@ -147,80 +144,37 @@ class Normalizer:
             subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
             resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
             location=coerce.location(row.location), tags=_tags(row.tags), os_type=os_type,
-            os_name=props.osName, patch=patch,
+            os_name=props.osName, patch=_patch_settings(kind, os_type, config),
             image=ImageReference(publisher=image.publisher, offer=image.offer, sku=image.sku,
                                  version=image.version, id=image.id) if image else None,
-            power_state=power,
-            agent_status=self.enum(props.status, coerce.ARC_STATUSES, "properties.status")
-            if kind is MachineKind.ARC else None,
+            power_state=power, agent_status=props.status if kind is MachineKind.ARC else None,
             last_status_change=self.time(props.lastStatusChange, "properties.lastStatusChange"),
-            allow_extension_operations=self.flag(
-                os_profile.allowExtensionOperations if os_profile else None,
-                "properties.osProfile.allowExtensionOperations"),
+            allow_extension_operations=os_profile.allowExtensionOperations if os_profile else None,
             source=self.source(), raw=row.properties if self.keep_raw else None)
-
-    def _patch_settings(self, kind: MachineKind, os_type: OsType, config: Any,
-                        path: str) -> PatchSettings:
-        settings = config.patchSettings if config is not None else None
-        by_platform = settings.automaticByPlatformSettings if settings is not None else None
-        automatic_updates = self.flag(config.enableAutomaticUpdates if config else None,
-                                      path.rsplit(".", 1)[0] + ".enableAutomaticUpdates")
-        mode = self.enum(settings.patchMode if settings else None, coerce.PATCH_MODES,
-                         f"{path}.patchMode")
-        assessment = self.enum(settings.assessmentMode if settings else None,
-                               coerce.ASSESSMENT_MODES, f"{path}.assessmentMode")
-        bypass = self.flag(by_platform.bypassPlatformSafetyChecksOnUserSchedule
-                           if by_platform else None,
-                           f"{path}.automaticByPlatformSettings."
-                           "bypassPlatformSafetyChecksOnUserSchedule")
-        hotpatch = self.flag(settings.enableHotpatching if settings else None,
-                             f"{path}.enableHotpatching")
-        effective_mode = mode or orchestration.default_patch_mode(os_type, automatic_updates)
-        return PatchSettings(
-            mode=effective_mode, mode_explicit=mode is not None,
-            assessment_mode=assessment or "ImageDefault",
-            assessment_mode_explicit=assessment is not None,
-            bypass_platform_safety_checks_on_user_schedule=bool(bypass),
-            bypass_explicit=bypass is not None,
-            reboot_setting=self.enum(by_platform.rebootSetting if by_platform else None,
-                                     coerce.REBOOT_SETTINGS,
-                                     f"{path}.automaticByPlatformSettings.rebootSetting"),
-            enable_hotpatching=bool(hotpatch),
-            enable_automatic_updates=automatic_updates,
-            provision_vm_agent=self.flag(config.provisionVMAgent if config else None,
-                                         path.rsplit(".", 1)[0] + ".provisionVMAgent"),
-            orchestration_mode=orchestration.orchestration_mode(kind, os_type, effective_mode,
-                                                                bool(bypass)))
 
     def assessment(self, row: Row, row_id: str) -> Assessment:
         props = self.properties(row, AssessmentProperties)
         counts: dict[str, int] = {}
-        for name, value in (props.availablePatchCountByClassification or {}).items():
+        for name, number in (props.availablePatchCountByClassification or {}).items():
             key = coerce.count_key(name)
-            number = self.count(value, f"properties.availablePatchCountByClassification.{name}")
             if key is None:
                 self.warn("unexpected-value", f"unknown classification {name!r}; counted as other",
                           "properties.availablePatchCountByClassification")
                 key = "other"
             if number is not None:
                 counts[key] = counts.get(key, 0) + number
-        urgent = self.count(props.criticalAndSecurityPatchCount,
-                            "properties.criticalAndSecurityPatchCount")
+        urgent = props.criticalAndSecurityPatchCount
         if urgent is None and ("critical" in counts or "security" in counts):
             urgent = counts.get("critical", 0) + counts.get("security", 0)
         error = props.errorDetails or props.error
         return Assessment(
-            id=row_id, machine_key=machine_key(row_id),
-            status=self.enum(props.status, coerce.ASSESSMENT_STATUSES, "properties.status"),
-            reboot_pending=self.flag(props.rebootPending, "properties.rebootPending"),
-            patch_service_used=self.enum(props.patchServiceUsed, coerce.PATCH_SERVICES,
-                                         "properties.patchServiceUsed"),
+            id=row_id, machine_key=self.machine_key(row_id), status=props.status,
+            reboot_pending=props.rebootPending, patch_service_used=props.patchServiceUsed,
             os_type=props.osType,
             start_date_time=self.time(props.startDateTime, "properties.startDateTime"),
             last_modified_date_time=self.time(props.lastModifiedDateTime,
                                               "properties.lastModifiedDateTime"),
-            started_by=self.enum(props.startedBy, coerce.STARTED_BY, "properties.startedBy"),
-            error_message=error.message if error else None,
+            started_by=props.startedBy, error_message=error.message if error else None,
             available_patch_count_by_classification=counts,
             critical_and_security_count=urgent, source=self.source())
 
@@ -228,31 +182,20 @@ class Normalizer:
         props = self.properties(row, InstallationProperties)
         error = props.errorDetails or props.error
         return InstallationRun(
-            id=row_id, key=row_id.lower(), machine_key=machine_key(row_id),
-            name=row.name or row_id.rsplit("/", 1)[-1],
-            status=self.enum(props.status, coerce.INSTALLATION_STATUSES, "properties.status"),
+            id=row_id, machine_key=self.machine_key(row_id),
+            name=row.name or row_id.rsplit("/", 1)[-1], status=props.status,
             start_date_time=self.time(props.startDateTime, "properties.startDateTime"),
             last_modified_date_time=self.time(props.lastModifiedDateTime,
                                               "properties.lastModifiedDateTime"),
-            started_by=self.enum(props.startedBy, coerce.STARTED_BY, "properties.startedBy"),
-            maintenance_window_exceeded=self.flag(props.maintenanceWindowExceeded,
-                                                  "properties.maintenanceWindowExceeded"),
-            reboot_status=self.enum(props.rebootStatus, coerce.REBOOT_STATUSES,
-                                    "properties.rebootStatus"),
-            maintenance_run_id=props.maintenanceRunId,
-            installed_patch_count=self.count(props.installedPatchCount,
-                                             "properties.installedPatchCount"),
-            failed_patch_count=self.count(props.failedPatchCount, "properties.failedPatchCount"),
-            pending_patch_count=self.count(props.pendingPatchCount,
-                                           "properties.pendingPatchCount"),
-            excluded_patch_count=self.count(props.excludedPatchCount,
-                                            "properties.excludedPatchCount"),
-            not_selected_patch_count=self.count(props.notSelectedPatchCount,
-                                                "properties.notSelectedPatchCount"),
-            patch_service_used=self.enum(props.patchServiceUsed, coerce.PATCH_SERVICES,
-                                         "properties.patchServiceUsed"),
-            os_type=props.osType, error_message=error.message if error else None,
-            source=self.source())
+            started_by=props.startedBy, maintenance_window_exceeded=props.maintenanceWindowExceeded,
+            reboot_status=props.rebootStatus, maintenance_run_id=props.maintenanceRunId,
+            installed_patch_count=props.installedPatchCount,
+            failed_patch_count=props.failedPatchCount,
+            pending_patch_count=props.pendingPatchCount,
+            excluded_patch_count=props.excludedPatchCount,
+            not_selected_patch_count=props.notSelectedPatchCount,
+            patch_service_used=props.patchServiceUsed, os_type=props.osType,
+            error_message=error.message if error else None, source=self.source())
 
     def software_patch(self, row: Row, row_id: str, installation: bool) -> SoftwarePatch:
         props = self.properties(row, SoftwarePatchProperties)
@@ -265,18 +208,16 @@ class Normalizer:
                 name = value
             names.append(name)
         return SoftwarePatch(
-            id=row_id, machine_key=machine_key(row_id),
+            id=row_id, machine_key=self.machine_key(row_id),
             run_key=run_key(row_id) if installation else None,
             patch_name=props.patchName or props.name or row.name, kb_id=props.kbId or props.Kbid,
             version=props.version or None, classifications=tuple(names),
-            reboot_required=self.flag(props.rebootRequired, "properties.rebootRequired"),
-            reboot_behavior=props.rebootBehavior,
+            reboot_required=props.rebootRequired, reboot_behavior=props.rebootBehavior,
             published_date_time=self.time(props.publishedDateTime or props.publishedDate,
                                           "properties.publishedDateTime"),
             last_modified_date_time=self.time(props.lastModifiedDateTime,
                                               "properties.lastModifiedDateTime"),
-            installation_state=self.enum(props.installationState, coerce.INSTALLATION_STATES,
-                                         "properties.installationState") if installation else None,
+            installation_state=props.installationState if installation else None,
             assessment_state=props.assessmentState, source=self.source())
 
     def configuration(self, row: Row, row_id: str) -> MaintenanceConfiguration:
@@ -318,8 +259,6 @@ class Normalizer:
             raw = props.filter
             tags = raw.tagSettings.tags if raw.tagSettings and raw.tagSettings.tags else {}
             operator = (raw.tagSettings.filterOperator if raw.tagSettings else None) or "Any"
-            operator = self.enum(operator, ("All", "Any"),
-                                 "properties.filter.tagSettings.filterOperator") or "Any"
             criteria = DynamicScopeFilter(
                 resource_types=tuple(t.lower() for t in raw.resourceTypes or ()),
                 resource_groups=tuple(g.lower() for g in raw.resourceGroups or ()),
@@ -335,6 +274,29 @@ class Normalizer:
             maintenance_configuration_id=configuration, configuration_key=configuration.lower(),
             resource_id=scope_id, resource_key=scope_id.lower(), dynamic=dynamic,
             filter=criteria, source=self.source())
+
+
+def _patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSettings:
+    """The settings as Azure applies them: absent values take their documented defaults."""
+    settings = config.patchSettings if config is not None else None
+    by_platform = settings.automaticByPlatformSettings if settings is not None else None
+    automatic_updates = config.enableAutomaticUpdates if config else None
+    mode = settings.patchMode if settings else None
+    assessment = settings.assessmentMode if settings else None
+    bypass = by_platform.bypassPlatformSafetyChecksOnUserSchedule if by_platform else None
+    effective_mode = mode or orchestration.default_patch_mode(os_type, automatic_updates)
+    return PatchSettings(
+        mode=effective_mode, mode_explicit=mode is not None,
+        assessment_mode=assessment or "ImageDefault",
+        assessment_mode_explicit=assessment is not None,
+        bypass_platform_safety_checks_on_user_schedule=bool(bypass),
+        bypass_explicit=bypass is not None,
+        reboot_setting=by_platform.rebootSetting if by_platform else None,
+        enable_hotpatching=bool(settings.enableHotpatching) if settings else False,
+        enable_automatic_updates=automatic_updates,
+        provision_vm_agent=config.provisionVMAgent if config else None,
+        orchestration_mode=orchestration.orchestration_mode(kind, os_type, effective_mode,
+                                                            bool(bypass)))
 
 
 def _id_part(row_id: str, segment: str) -> str:

@@ -2,18 +2,38 @@
 
 Everything else in a row is skipped by the decoder without building Python objects, which is
 where the speed and the low memory come from. `properties` stays a `msgspec.Raw` slice of the
-input until a typed decoder below (or a rule asking for a raw path) reads it. Types are loose
-where real exports are (booleans and counts as strings); a value of a wrong JSON type for a
-field below is a user error that names the row and the field.
+input until a typed decoder below (or a rule asking for a raw path) reads it.
+
+The property types are strict: closed sets are Literals, flags are JSON booleans, counts
+are numbers. Clean rows decode straight into final values in C. A row that real exports
+spell otherwise ("True", counts as strings, `WU-WSUS`, an unknown value) is decoded again
+with a lenient twin of these types and coerced in Python (see lenient.py), with warnings.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
-Flag = bool | str | None
 NO_RAW = msgspec.Raw(b"")  # msgspec cannot put Raw in a union; empty means absent
-Count = int | str | None
+# Times stay text here and are parsed by the normaliser: msgspec would round Azure's 7-digit
+# fractions to the microsecond, moving 05:59:59.9999999 onto 06:00:00, across a boundary.
+Time = str | None
+Flag = bool | None
+Count = int | None
+PatchMode = Literal["AutomaticByPlatform", "AutomaticByOS", "Manual", "ImageDefault"] | None
+AssessmentMode = Literal["AutomaticByPlatform", "ImageDefault"] | None
+RebootSetting = Literal["Unknown", "IfRequired", "Never", "Always"] | None
+OperationStatus = Literal["Unknown", "InProgress", "Failed", "Succeeded",
+                          "CompletedWithWarnings", "NotStarted"] | None
+RebootStatus = Literal["Unknown", "NotNeeded", "Required", "Started", "Failed", "Completed"] | None
+StartedBy = Literal["User", "Platform"] | None
+PatchService = Literal["Unknown", "WU", "WU_WSUS", "YUM", "APT", "Zypper"] | None
+ArcStatus = Literal["Connected", "Disconnected", "Error", "AwaitingConnection"] | None
+InstallationState = Literal["Unknown", "Installed", "Failed", "Pending", "NotSelected",
+                            "Excluded"] | None
+FilterOperator = Literal["All", "Any"] | None
 
 
 class Row(msgspec.Struct):
@@ -30,13 +50,13 @@ class Row(msgspec.Struct):
 
 
 class _AutomaticByPlatformSettings(msgspec.Struct):
-    rebootSetting: str | None = None
+    rebootSetting: RebootSetting = None
     bypassPlatformSafetyChecksOnUserSchedule: Flag = None
 
 
 class _PatchSettings(msgspec.Struct):
-    patchMode: str | None = None
-    assessmentMode: str | None = None
+    patchMode: PatchMode = None
+    assessmentMode: AssessmentMode = None
     enableHotpatching: Flag = None
     automaticByPlatformSettings: _AutomaticByPlatformSettings | None = None
 
@@ -90,8 +110,8 @@ class MachineProperties(msgspec.Struct):
     storageProfile: _StorageProfile | None = None
     extended: _Extended | None = None
     # Arc-enabled servers
-    status: str | None = None
-    lastStatusChange: str | None = None
+    status: ArcStatus = None
+    lastStatusChange: Time = None
     osType: str | None = None
     osName: str | None = None
 
@@ -104,13 +124,13 @@ class _ErrorDetails(msgspec.Struct):
 class AssessmentProperties(msgspec.Struct):
     """`…/patchassessmentresults` (DOMAIN.md 3.3), plus the REST result's spellings."""
 
-    status: str | None = None
+    status: OperationStatus = None
     rebootPending: Flag = None
-    patchServiceUsed: str | None = None
+    patchServiceUsed: PatchService = None
     osType: str | None = None
-    startDateTime: str | None = None
-    lastModifiedDateTime: str | None = None
-    startedBy: str | None = None
+    startDateTime: Time = None
+    lastModifiedDateTime: Time = None
+    startedBy: StartedBy = None
     errorDetails: _ErrorDetails | None = None
     error: _ErrorDetails | None = None
     availablePatchCountByClassification: dict[str, Count] | None = None
@@ -121,19 +141,19 @@ class AssessmentProperties(msgspec.Struct):
 class InstallationProperties(msgspec.Struct):
     """`…/patchinstallationresults` (DOMAIN.md 3.5)."""
 
-    status: str | None = None
-    startDateTime: str | None = None
-    lastModifiedDateTime: str | None = None
-    startedBy: str | None = None
+    status: OperationStatus = None
+    startDateTime: Time = None
+    lastModifiedDateTime: Time = None
+    startedBy: StartedBy = None
     maintenanceWindowExceeded: Flag = None
-    rebootStatus: str | None = None
+    rebootStatus: RebootStatus = None
     maintenanceRunId: str | None = None
     installedPatchCount: Count = None
     failedPatchCount: Count = None
     pendingPatchCount: Count = None
     excludedPatchCount: Count = None
     notSelectedPatchCount: Count = None
-    patchServiceUsed: str | None = None
+    patchServiceUsed: PatchService = None
     osType: str | None = None
     errorDetails: _ErrorDetails | None = None
     error: _ErrorDetails | None = None
@@ -150,10 +170,10 @@ class SoftwarePatchProperties(msgspec.Struct):
     classifications: list[str] | None = None
     rebootRequired: Flag = None
     rebootBehavior: str | None = None
-    publishedDateTime: str | None = None
-    publishedDate: str | None = None
-    lastModifiedDateTime: str | None = None
-    installationState: str | None = None
+    publishedDateTime: Time = None
+    publishedDate: Time = None
+    lastModifiedDateTime: Time = None
+    installationState: InstallationState = None
     assessmentState: str | None = None
 
 
@@ -187,7 +207,7 @@ class ConfigurationProperties(msgspec.Struct):
 
 class _TagSettings(msgspec.Struct):
     tags: dict[str, list[str]] | None = None
-    filterOperator: str | None = None
+    filterOperator: FilterOperator = None
 
 
 class _Filter(msgspec.Struct):

@@ -10,9 +10,12 @@ import codecs
 import gzip
 import hashlib
 import io
+import mmap
+import os
 import tarfile
+import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -23,7 +26,7 @@ import msgspec
 from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot.coerce import to_time
-from auditor.snapshot.envelopes import Document, decode_row, read_document
+from auditor.snapshot.envelopes import Buffer, Document, decode_row, read_document
 from auditor.snapshot.rows import Row
 
 BUNDLE_FORMAT = "aum-auditor-snapshot"
@@ -34,10 +37,11 @@ _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 @dataclass
 class Input:
-    """One file read: its documents, and for a bundle what its manifest says."""
+    """One file read: its documents, and for a bundle what its manifest says. `sha256` is
+    called once the documents are read (the hash may be computed meanwhile, in a thread)."""
 
     path: str
-    sha256: str
+    sha256: Callable[[], str]
     documents: Iterator[Document]
     captured_at: datetime | None = None
     scope: dict[str, list[str]] = field(default_factory=dict)
@@ -85,25 +89,72 @@ def _usable(path: Path) -> bool:
 
 
 def _document(path: Path) -> Input:
-    data = path.read_bytes()
-    text = to_utf8(str(path), data)
-    if BUNDLE_FORMAT.encode() in text[:4096] and b'"formatVersion"' in text[:4096]:
+    data = _map(path)
+    head = bytes(data[:4096])
+    if BUNDLE_FORMAT.encode() in head and b'"formatVersion"' in head:
         return _bundle(str(path.parent), _DirectoryReader(path.parent))
-    return Input(str(path), hashlib.sha256(data).hexdigest(), iter([read_document(str(path), text)]))
+    digest = _Digest(data)
+    text = to_utf8(str(path), data)
+    document = read_document(str(path), text)
+    if isinstance(text, mmap.mmap) and hasattr(text, "madvise"):
+        document.release = _Release(text)
+    return Input(str(path), digest, iter([document]))
 
 
-def to_utf8(path: str, data: bytes) -> bytes:
+def _map(path: Path) -> bytes | mmap.mmap:
+    """Map the file rather than read it: its pages can be given back as rows are consumed."""
+    with path.open("rb") as stream:
+        if os.fstat(stream.fileno()).st_size == 0:
+            return b""
+        try:
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # not mappable (a pipe, some network shares)
+            return stream.read()
+
+
+class _Digest:
+    """sha256 of a buffer, computed in a thread while the rows are decoded (hashlib releases
+    the GIL on large buffers, so the two overlap on two cores)."""
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._hash = hashlib.sha256()
+        self._thread = threading.Thread(target=self._hash.update, args=(data,), daemon=True)
+        self._thread.start()
+
+    def __call__(self) -> str:
+        self._thread.join()
+        return self._hash.hexdigest()
+
+
+class _Release:
+    """Give back the mapped pages of rows already decoded, so a large export's bytes do not
+    all stay resident beside the model built from them (the file backs them if needed)."""
+
+    STEP = 64 << 20
+
+    def __init__(self, data: mmap.mmap) -> None:
+        self._data = data
+        self._done = 0
+
+    def __call__(self, offset: int) -> None:
+        offset -= offset % mmap.PAGESIZE
+        if offset - self._done >= self.STEP:
+            self._data.madvise(mmap.MADV_DONTNEED, 0, offset)
+            self._done = offset
+
+
+def to_utf8(path: str, data: Buffer) -> Buffer:
     """Undo gzip and byte-order marks: UTF-8 with BOM, and UTF-16 as PowerShell writes it."""
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as error:
             raise UserError(f"the gzip stream is damaged ({error})", Location(path)) from None
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):]
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data[:3] == codecs.BOM_UTF8:
+        return memoryview(data)[len(codecs.BOM_UTF8):]
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         try:
-            return data.decode("utf-16").encode("utf-8")
+            return bytes(data).decode("utf-16").encode("utf-8")
         except UnicodeDecodeError as error:
             raise UserError(f"not valid UTF-16 text ({error.reason})", Location(path)) from None
     return data
@@ -200,7 +251,8 @@ def _bundle(name: str, reader: _Reader, sha256: str = "") -> Input:
         raise UserError("capturedAt must be an ISO 8601 time such as 2026-11-16T06:00:00Z",
                         Location(manifest_path, field="capturedAt"))
     tables = manifest["tables"]
-    result = Input(name, sha256 or hashlib.sha256(manifest_bytes).hexdigest(),
+    digest = sha256 or hashlib.sha256(manifest_bytes).hexdigest()
+    result = Input(name, lambda: digest,
                    _table_documents(name, reader, tables), captured_at,
                    {key: list(value) for key, value in (manifest.get("scope") or {}).items()})
     return result
