@@ -9,6 +9,7 @@ import yaml
 from auditor.errors import Location, UserError
 
 Path = tuple[str | int, ...]
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def dotted(path: Path) -> str:
@@ -57,17 +58,22 @@ def _convert(file: str, node: yaml.Node, path: Path, lines: dict[Path, int],
              constructor: yaml.SafeLoader) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        constructor.flatten_mapping(node)  # resolves `<<: *anchor` merges
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+        constructor.flatten_mapping(node)  # resolves `<<: *anchor` merges, placed first
+        merged = len(node.value) - explicit  # keys a merge brings may be overridden
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        given: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
-            if key in result:
+            if position >= merged and key in given:
                 raise UserError(f"duplicate key '{key}' (first given on line "
                                 f"{lines[(*path, key)]})",
                                 Location(file, line=key_node.start_mark.line + 1,
                                          field=dotted((*path, key))))
+            if position >= merged:
+                given.add(key)
             lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = _convert(file, value_node, (*path, key), lines, constructor)
         return result

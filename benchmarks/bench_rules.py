@@ -22,25 +22,41 @@ AS_OF = "2026-11-16T06:00:00Z"  # the generator's capture time
 
 
 def hand_written(snapshot, as_of) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """The three rules as a plain Python loop over the same model: the floor to compare with."""
-    failing = {"AUM001": 0, "AUM002": 0, "AUM004": 0}
+    """The three rules as a plain Python loop over the same model, producing the same job's
+    output: one (rule, resource, outcome, message) record per machine and rule, with a
+    message for each failure. The floor to compare the engine with."""
+    findings = []
     cutoff = as_of - timedelta(days=30)
     configurations = snapshot.configurations
     for machine in snapshot.machines:
         patch = machine.patch
-        if patch.assessment_mode != "AutomaticByPlatform":
-            failing["AUM001"] += 1
-        if machine.kind == "azureVm" and any(
-                (c := configurations.get(cov.configuration_key)) is not None
-                and (c.maintenance_scope or "").lower() == "inguestpatch"
-                for cov in snapshot.coverage.get(machine.key, ())):
-            if not (patch.mode == "AutomaticByPlatform"
-                    and patch.bypass_platform_safety_checks_on_user_schedule):
-                failing["AUM002"] += 1
-        if any(run.status == "Failed" and run.start_date_time is not None
-               and run.start_date_time >= cutoff
-               for run in snapshot.installations.get(machine.key, ())):
-            failing["AUM004"] += 1
+        mode = patch.assessment_mode
+        findings.append(("AUM001", machine.id, "pass", "") if mode == "AutomaticByPlatform"
+                        else ("AUM001", machine.id, "fail",
+                              f"assessmentMode={mode}; expected AutomaticByPlatform"))
+        scheduled = machine.kind == "azureVm" and any(
+            (c := configurations.get(cov.configuration_key)) is not None
+            and (c.maintenance_scope or "").lower() == "inguestpatch"
+            for cov in snapshot.coverage.get(machine.key, ()))
+        if not scheduled:
+            findings.append(("AUM002", machine.id, "not_applicable", "not scheduled"))
+        elif patch.mode == "AutomaticByPlatform" \
+                and patch.bypass_platform_safety_checks_on_user_schedule:
+            findings.append(("AUM002", machine.id, "pass", ""))
+        else:
+            findings.append(("AUM002", machine.id, "fail",
+                             f"patchMode={patch.mode}, bypassPlatformSafetyChecksOnUserSchedule="
+                             f"{patch.bypass_platform_safety_checks_on_user_schedule}; expected "
+                             "AutomaticByPlatform with bypass true"))
+        failed = [run for run in snapshot.installations.get(machine.key, ())
+                  if run.status == "Failed" and run.start_date_time is not None
+                  and run.start_date_time >= cutoff]
+        findings.append(("AUM004", machine.id, "fail",
+                         f"{len(failed)} failed run(s), the latest {failed[0].start_date_time}")
+                        if failed else ("AUM004", machine.id, "pass", ""))
+    failing = {"AUM001": 0, "AUM002": 0, "AUM004": 0}
+    for rule, _, outcome, _ in findings:
+        failing[rule] += outcome == "fail"
     return failing
 
 

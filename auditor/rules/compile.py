@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import msgspec
+
 from auditor.model import Assignment, Machine, MaintenanceConfiguration
 from auditor.rules import operators
 from auditor.rules.fields import DICT, RAW, SCALAR, Context, PathError, Relation, resolve
@@ -45,6 +47,11 @@ def render(value: Any) -> str:
         return str(int(value)) if value.is_integer() else f"{value:g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(render(item) for item in value) if value else "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={render(item)}" for key, item in sorted(value.items())) \
+            if value else "none"
+    if isinstance(value, msgspec.Struct):  # a record (`field: configuration`): its id, never
+        return getattr(value, "id", None) or "present"  # its repr (memory addresses, raw rows)
     return str(value)
 
 
@@ -194,6 +201,11 @@ class Compiler:
             return _never
         if not constant:
             return _dynamic(test, get, operand)
+        if name == "equals" and isinstance(operand, bool):
+            def equals_flag(resource: Any, ctx: Context) -> bool:
+                value = get(resource, ctx)
+                return value is operand or value is not None and test(value, operand)
+            return equals_flag
         if name == "equals" and isinstance(operand, str):
             folded = operand.casefold()
 
