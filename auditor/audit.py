@@ -11,10 +11,10 @@ from auditor import TOOL_NAME, __version__
 from auditor.config import Config, parameters_for, select_rules
 from auditor.engine.evaluate import evaluate, summarize
 from auditor.engine.results import (
-    SCHEMA_VERSION, AuditResult, InputInfo, RuleInfo, Tool, Warning,
+    SCHEMA_VERSION, AuditResult, InputInfo, MachineInfo, RuleInfo, Tool, Warning,
 )
 from auditor.errors import UserError
-from auditor.model import Snapshot
+from auditor.model import Machine, Snapshot
 from auditor.rules.compile import CompiledRule, Compiler
 from auditor.rules.load import load_rules
 from auditor.rules.spec import Rule
@@ -30,6 +30,14 @@ class AuditRequest:
     preset: str | None = None
     select: tuple[str, ...] = ()
     as_of: datetime | None = None
+
+
+def machine_info(machine: Machine) -> MachineInfo:
+    return MachineInfo(
+        id=machine.id, name=machine.name, type=machine.type, kind=machine.kind.value,
+        subscription_id=machine.subscription_id, resource_group=machine.resource_group,
+        location=machine.location, os_type=machine.os_type.value,
+        orchestration_mode=machine.patch.orchestration_mode.value, tags=machine.tags)
 
 
 def compile_rules(rules: list[Rule], config: Config) -> list[CompiledRule]:
@@ -71,6 +79,7 @@ def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
                              summary=r.docs.summary, why=r.docs.why, fix=r.docs.fix,
                              links=r.docs.links, file=r.file)
                     for r, s in zip(rules, severities)),
-        findings=tuple(findings), summary=summarize(findings, snapshot), waivers=waivers,
+        findings=tuple(findings), machines=tuple(machine_info(m) for m in snapshot.machines),
+        summary=summarize(findings, snapshot), waivers=waivers,
         warnings=tuple(Warning(code=w.code, message=w.message, file=w.file, row=w.row,
                                field=w.field) for w in snapshot.warnings))

@@ -60,6 +60,21 @@ class RuleInfo(_Record):
     file: str
 
 
+class MachineInfo(_Record):
+    """What a report shows of each machine besides its findings."""
+
+    id: str
+    name: str
+    type: str
+    kind: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    os_type: str
+    orchestration_mode: str
+    tags: dict[str, str] = {}
+
+
 class Tool(_Record):
     name: str
     version: str
@@ -106,6 +121,7 @@ class AuditResult(_Record):
     inputs: tuple[InputInfo, ...]
     rules: tuple[RuleInfo, ...]
     findings: tuple[Finding, ...]
+    machines: tuple[MachineInfo, ...]
     summary: Summary
     waivers: WaiverStatus
     warnings: tuple[Warning, ...]
