@@ -59,7 +59,9 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     document = parse(str(path), path.read_text("utf-8"))
-    data = document.data if document.data is not None else {}
+    if document.data is None:  # an empty file, or only comments
+        return Config(file=str(path))
+    data = document.data
     if not isinstance(data, dict):
         raise UserError("the configuration is one mapping (rules, waivers, ...)",
                         Location(str(path), line=1))

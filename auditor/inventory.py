@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta
 
+from auditor.errors import Location
 from auditor.model import Snapshot
 from auditor.rules.compile import render
 
@@ -99,9 +100,10 @@ def summary_text(snapshot: Snapshot, as_of: datetime, source: str) -> str:
         lines.append("orphans kept but not linked: " + ", ".join(
             f"{count} {_ORPHANS[name]}" for name, count in orphans.items()))
     for warning in snapshot.warnings[:20]:
-        where = ":".join(str(p) for p in (warning.file, warning.row) if p not in ("", None))
-        field = f" {warning.field}:" if warning.field else ""
-        lines.append(f"warning: {where}:{field} {warning.message}")
+        where = Location(warning.file, row=warning.row, field=warning.field)
+        located = warning.file or warning.row is not None or warning.field
+        lines.append(f"warning: {where}: {warning.message}" if located
+                     else f"warning: {warning.message}")
     if len(snapshot.warnings) > 20:
         lines.append(f"... and {len(snapshot.warnings) - 20} more warnings (--format json lists "
                      "their counts by kind)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -32,10 +33,15 @@ def test_wheel_holds_the_data_packages(wheel: Path) -> None:
 
 
 def test_installed_wheel_runs_from_anywhere(wheel: Path, tmp_path: Path) -> None:
-    # The wheel goes into a fresh environment that borrows this one's dependencies only.
+    # The wheel goes into a fresh environment that borrows this one's dependencies: a .pth
+    # line puts them on the path after the environment's own packages, so the wheel's copy
+    # of auditor is the one imported (asserted below).
     env = tmp_path / "env"
-    venv.create(env, system_site_packages=True, with_pip=True)
+    venv.create(env, with_pip=True)
     python = env / "bin" / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                          "['purelib'])"], capture_output=True, text=True, check=True)
+    Path(own.stdout.strip(), "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet",
                     "--disable-pip-version-check", "--force-reinstall", str(wheel)], check=True)
     listed = subprocess.run([str(env / "bin" / "auditor"), "rules", "list"], cwd=tmp_path,

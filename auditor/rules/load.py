@@ -129,7 +129,8 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
     if kind == "pattern":
         field = str(path[-1]) if path else ""
         hint = {"id": "an id such as AUM004", "name": "a kebab-case name such as "
-                "no-failed-installations"}.get(field, f"text matching {expected}")
+                "no-failed-installations", "expires": "a date such as 2027-03-31"
+                }.get(field, f"text matching {expected}")
         return [(path, f"expected {hint}, got {instance!r}")]
     if kind in ("anyOf", "oneOf") and error.context:
         options = list(expected)
@@ -139,10 +140,8 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
                  and e.validator not in ("type", "pattern")]
         if inner:
             return [found for e in inner for found in _humane(e, schema)]
-        wanted = [_phrase(option, schema) for option in options]
-        return [(path, f"expected {', '.join(wanted[:-1])}, or {wanted[-1]}, "
-                       f"got {_shown(instance)}" if len(wanted) > 1 else
-                       f"expected {wanted[0]}, got {_shown(instance)}")]
+        phrases = [_phrase(option, schema) for option in options]
+        return [(path, f"expected {_either(phrases)}, got {_shown(instance)}")]
     if kind == "minItems":
         return [(path, f"needs at least {expected} item(s)")]
     if kind == "minProperties":
@@ -224,8 +223,15 @@ def _phrase(option: dict[str, Any], schema: dict[str, Any]) -> str:
     types = option.get("type", [])
     types = types if isinstance(types, list) else [types]
     if len(types) == 1:
-        return _ARTICLES.get(types[0], types[0])
+        return _ARTICLES.get(str(types[0]), str(types[0]))
     return "a single value"
+
+
+def _either(phrases: list[str]) -> str:
+    """`a string or a list`; `a number, a parameter such as ${name}, or {field: PATH}`."""
+    if len(phrases) == 2 and " or " not in phrases[0]:
+        return " or ".join(phrases)
+    return ", ".join(phrases[:-1]) + ", or " + phrases[-1] if len(phrases) > 1 else phrases[0]
 
 
 def _shown(value: Any) -> str:

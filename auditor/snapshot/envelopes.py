@@ -9,6 +9,7 @@ table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and th
 from __future__ import annotations
 
 import mmap
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,8 @@ def read_document(path: str, text: Buffer) -> Document:
                         Location(path))
     # A projection flattens the same columns in every row: the head of the file tells.
     flattened = b'"properties_' in bytes(text[:1 << 20])
+    if path.lower().endswith((".jsonl", ".jsonl.gz")):
+        return _json_lines(path, text, flattened)
     if text[start] == ord("["):
         items = _decode(path, text, _raw_list_decoder)
         return _rows_document(path, "JSON array of rows", items, flattened)
@@ -121,7 +124,7 @@ def _from_rows_envelope(path: str, env: _RowsEnvelope, flattened: bool) -> Docum
 
 
 def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> Document:
-    if env.error and not env.data and not env.value:
+    if env.error and bytes(env.error).strip() != b"null" and not env.data and not env.value:
         detail = _any_decoder.decode(env.error)
         code = detail.get("code", "") if isinstance(detail, dict) else ""
         message = detail.get("message", "") if isinstance(detail, dict) else ""
@@ -266,8 +269,10 @@ def _line_at(path: str, text: Buffer, offset: int) -> Location:
 
 def _reason(error: msgspec.DecodeError) -> str:
     message = str(error)
-    message = message.removeprefix("JSON is malformed: ")
-    return message.split(" (byte ")[0]
+    message = message.removeprefix("JSON is malformed: ").split(" (byte ")[0]
+    if message == "Input data was truncated":
+        return "the text ends before the JSON is complete"
+    return message[:1].lower() + message[1:]
 
 
 def _malformed(path: str, text: Buffer | msgspec.Raw, error: msgspec.DecodeError) -> UserError:
@@ -282,8 +287,28 @@ def _malformed(path: str, text: Buffer | msgspec.Raw, error: msgspec.DecodeError
 
 
 def _invalid(path: str, index: int | None, error: msgspec.ValidationError) -> UserError:
-    message = str(error)
-    what, _, where = message.partition(" - at `$")
+    what, field_path = validation_message(error)
+    return UserError(what, Location(path, row=index, field=field_path))
+
+
+_KINDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
+          "object": "an object", "array": "an array", "null": "null"}
+_EXPECTED = re.compile(r"Expected `([^`]*)`, got `([^`]*)`")
+
+
+def validation_message(error: msgspec.ValidationError) -> tuple[str, str]:
+    """msgspec's "Expected `str | null`, got `int` - at `$.name`" as ("expected a string, got
+    a number", "name"): the problem in plain words, and the field path it is at."""
+    what, _, where = str(error).partition(" - at `$")
     field_path = where.rstrip("`").lstrip(".")
-    return UserError(what[0].lower() + what[1:] if what else message,
-                     Location(path, row=index, field=field_path))
+    match = _EXPECTED.fullmatch(what)
+    if match is None:
+        return (what[:1].lower() + what[1:], field_path)
+    wanted = [kind for kind in match.group(1).split(" | ") if kind != "null"] or ["null"]
+    if "float" in wanted and "int" in wanted:
+        wanted.remove("int")
+    words = [_KINDS.get(kind, f"`{kind}`") for kind in wanted]
+    expected = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    got = match.group(2)
+    got = "a number" if got in ("int", "float") else _KINDS.get(got, f"`{got}`")
+    return f"expected {expected}, got {got}", field_path

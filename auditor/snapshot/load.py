@@ -161,14 +161,16 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                     norm.at(document.path, index)
                     row_id = row.id
                     if not row_id:
-                        raise UserError("the row has no id; export rows with their id column "
-                                        "(project id, ...)", Location(document.path, row=index,
-                                                                      field="id"))
+                        raise UserError(
+                            "the row has no id; the auditor needs one row per resource with its "
+                            "id column (project id, name, type, properties), not a summary such "
+                            "as summarize count()", Location(document.path, row=index, field="id"))
                     row_type, handle = estate.handler(row.type or type_from_id(row_id))
                     if not row_type:
-                        raise UserError("the row has no type and its id names none; export rows "
-                                        "with their type column",
-                                        Location(document.path, row=index, field="type"))
+                        raise UserError(
+                            f"the row has no type, and its id {row_id!r} names no resource type; "
+                            "export rows with their type column (project id, name, type, "
+                            "properties)", Location(document.path, row=index, field="type"))
                     counts[row_type] += 1
                     handle(row, row_id, row_type)
             files.append(InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows))

@@ -13,6 +13,7 @@ from auditor.model import (
     Machine, MachineKind, MaintenanceConfiguration, OsType, PatchSettings, SoftwarePatch, Source,
 )
 from auditor.snapshot import coerce, lenient, orchestration, schedule
+from auditor.snapshot.envelopes import validation_message
 from auditor.snapshot.rows import (
     AssessmentProperties, AssignmentProperties, ConfigurationProperties, InstallationProperties,
     MachineProperties, Row, SoftwarePatchProperties,
@@ -89,10 +90,9 @@ class Normalizer:
         try:
             loose = lenient.decoder(kind).decode(raw)
         except msgspec.ValidationError as error:
-            what, _, where = str(error).partition(" - at `$")
-            field = "properties" + where.rstrip("`")
-            raise UserError(what[0].lower() + what[1:], Location(self._path, row=self._index,
-                                                                 field=field)) from None
+            what, where = validation_message(error)
+            raise UserError(what, Location(self._path, row=self._index,
+                                           field=f"properties.{where}".rstrip("."))) from None
         return lenient.coerce_struct(  # type: ignore[no-any-return]
             loose, kind, "properties",
             lambda field, message: self.warn("unexpected-value", message, field))
@@ -129,6 +129,9 @@ class Normalizer:
             if os_type is OsType.UNKNOWN:
                 self.warn("unexpected-value", f"OS type {os_text!r} is neither Windows nor Linux",
                           "properties.storageProfile.osDisk.osType")
+        elif props.osName:  # Arc: Azure Policy tells Windows from Linux by osName
+            os_type = {"windows": OsType.WINDOWS, "linux": OsType.LINUX}.get(
+                props.osName.strip().lower(), OsType.UNKNOWN)
         config = None
         if os_profile is not None:
             config = os_profile.linuxConfiguration if os_type is OsType.LINUX \

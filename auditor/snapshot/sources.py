@@ -70,8 +70,8 @@ def _expand(path: Path) -> Iterator[Input]:
         children = sorted(p for p in path.rglob("*") if p.is_file() and _usable(p))
         bundles = sorted({p.parent for p in children if p.name == "manifest.json"})
         if not children:
-            raise UserError("the directory holds no .json, .jsonl or bundle files",
-                            Location(str(path)))
+            raise UserError("the directory holds no exports: no .json, .jsonl, .json.gz or "
+                            ".jsonl.gz files and no snapshot bundles", Location(str(path)))
         for bundle in bundles:
             yield _bundle(str(bundle), _DirectoryReader(bundle))
         for child in children:
@@ -186,7 +186,7 @@ class _ZipReader(_Reader):
     def __init__(self, path: Path) -> None:
         self.archive = zipfile.ZipFile(path)
         self.name = str(path)
-        self.prefix = _prefix(self.archive.namelist())
+        self.prefix = _prefix(self.archive.namelist(), self.name)
 
     def open(self, member: str) -> IO[bytes]:
         try:
@@ -200,7 +200,7 @@ class _TarReader(_Reader):
     def __init__(self, path: Path) -> None:
         self.archive = tarfile.open(path)
         self.name = str(path)
-        self.prefix = _prefix(self.archive.getnames())
+        self.prefix = _prefix(self.archive.getnames(), self.name)
 
     def open(self, member: str) -> IO[bytes]:
         try:
@@ -222,10 +222,11 @@ def _archive(path: Path) -> _Reader:
         raise UserError(f"not a readable archive ({error})", Location(str(path))) from None
 
 
-def _prefix(names: list[str]) -> str:
+def _prefix(names: list[str], archive: str) -> str:
     manifests = sorted((n for n in names if PurePosixPath(n).name == "manifest.json"), key=len)
     if not manifests:
-        raise UserError("the archive has no manifest.json, so it is not a snapshot bundle")
+        raise UserError("the archive has no manifest.json, so it is not a snapshot bundle",
+                        Location(archive))
     return manifests[0][: -len("manifest.json")]
 
 
@@ -266,9 +267,9 @@ def _manifest(path: str, data: bytes) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         raise UserError(f'format must be "{BUNDLE_FORMAT}"', Location(path, field="format"))
     if manifest.get("formatVersion") != BUNDLE_VERSION:
-        raise UserError(f"formatVersion {manifest.get('formatVersion')!r} is not supported; this "
-                        f"version of the tool reads version {BUNDLE_VERSION}",
-                        Location(path, field="formatVersion"))
+        raise UserError(f"version {manifest.get('formatVersion')!r} is not supported; this "
+                        f"version of aum-auditor reads format version {BUNDLE_VERSION} only (a "
+                        "newer aum-auditor may read it)", Location(path, field="formatVersion"))
     tables = manifest.get("tables")
     if not isinstance(tables, dict) or not all(
             isinstance(t, dict) and isinstance(t.get("file"), str) for t in tables.values()):
@@ -288,15 +289,16 @@ def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iter
 def _lines(path: str, reader: _Reader, member: str, expected: object) -> Iterator[tuple[int, Row]]:
     with reader.open(member) as raw:
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if member.endswith(".gz") else raw
-        index = -1
+        rows = 0  # blank lines are skipped, and not counted
         try:
             for index, line in enumerate(io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
                                          if member.endswith(".gz") else stream):
                 if line.strip():
                     yield index, decode_row(path, index, line)
+                    rows += 1
         except (OSError, EOFError) as error:
-            raise UserError(f"the file is damaged after row {index} ({error})",
+            raise UserError(f"the file is damaged after {rows} rows ({error})",
                             Location(path)) from None
-    if isinstance(expected, int) and expected != index + 1:
-        raise UserError(f"the manifest promises {expected} rows but the file holds {index + 1}; "
+    if isinstance(expected, int) and expected != rows:
+        raise UserError(f"the manifest promises {expected} rows but the file holds {rows}; "
                         "the copy is incomplete", Location(path))
