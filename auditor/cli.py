@@ -141,7 +141,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if unknown or not formats:
         raise UserError(f"unknown format {', '.join(unknown) or '(none)'}; known: "
                         f"{', '.join(RENDERERS)}")
-    config = load_config(find_config(args.config, Path.cwd()))
+    config = load_config(find_config(args.config, Path()))
     request = AuditRequest(
         inputs=_paths(args), rule_paths=args.rules, builtin_rules=not args.no_builtin_rules,
         config=config, preset=args.preset,
