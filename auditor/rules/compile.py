@@ -97,8 +97,10 @@ class Compiler:
         if self.rule.precondition is not None:
             precondition = self.condition(self.rule.precondition, subject,
                                           ("appliesTo", "precondition"))
-        kind_reason = f"applies to {' and '.join(sorted(kinds))} only"
-        os_reason = f"applies to {' and '.join(sorted(systems))} only"
+        described = self.rule.applies_to
+        kind_reason = f"applies to {described or ' and '.join(sorted(kinds)) + ' only'}"
+        os_reason = f"applies to {described or ' and '.join(sorted(systems)) + ' only'}"
+        other_reason = f"applies to {described}" if described else "precondition not met"
 
         def applies(resource: Any, ctx: Context) -> str | None:
             if kinds and resource.kind not in kinds:
@@ -106,7 +108,7 @@ class Compiler:
             if systems and resource.os_type not in systems:
                 return os_reason
             if precondition is not None and not precondition(resource, ctx):
-                return "precondition not met"
+                return other_reason
             return None
         return applies
 

@@ -261,7 +261,7 @@ def _rule(document: Document) -> Rule:
                                          parameters=e.get("parameters", {}),
                                          line=document.line(("docs", "examples", index)))
                                  for index, e in enumerate(docs["examples"]))),
-        file=file, line=document.line(("id",)))
+        file=file, line=document.line(("id",)), applies_to=applies.get("description", ""))
 
 
 def _semantics(document: Document, rule: Rule) -> list[UserError]:
