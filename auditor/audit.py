@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +11,13 @@ from auditor import TOOL_NAME, __version__
 from auditor.config import Config, parameters_for, select_rules
 from auditor.engine.evaluate import evaluate, summarize
 from auditor.engine.results import (
-    SCHEMA_VERSION, AuditResult, InputInfo, MachineInfo, RuleInfo, Tool, Warning,
+    SCHEMA_VERSION,
+    AuditResult,
+    InputInfo,
+    MachineInfo,
+    RuleInfo,
+    Tool,
+    Warning,
 )
 from auditor.errors import UserError
 from auditor.model import Machine, Snapshot
@@ -26,7 +32,7 @@ class AuditRequest:
     inputs: Sequence[Path]
     rule_paths: Sequence[Path] = ()
     builtin_rules: bool = True
-    config: Config = Config()
+    config: Config = field(default_factory=Config)
     preset: str | None = None
     select: tuple[str, ...] = ()
     as_of: datetime | None = None
@@ -67,7 +73,7 @@ def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
     as_of, source = as_of_for(snapshot, request.as_of, clock)
     severities = [request.config.severity.get(rule.rule.id, rule.rule.severity)
                   for rule in compiled]
-    findings, waivers = evaluate(zip(compiled, severities), snapshot, as_of,
+    findings, waivers = evaluate(zip(compiled, severities, strict=True), snapshot, as_of,
                                  request.config.waivers)
     return AuditResult(
         schema_version=SCHEMA_VERSION, tool=Tool(name=TOOL_NAME, version=__version__),
@@ -78,7 +84,7 @@ def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
         rules=tuple(RuleInfo(id=r.id, name=r.name, severity=s.value, tags=r.tags,
                              summary=r.docs.summary, why=r.docs.why, fix=r.docs.fix,
                              links=r.docs.links, file=r.file)
-                    for r, s in zip(rules, severities)),
+                    for r, s in zip(rules, severities, strict=True)),
         findings=tuple(findings), machines=tuple(machine_info(m) for m in snapshot.machines),
         summary=summarize(findings, snapshot), waivers=waivers,
         warnings=tuple(Warning(code=w.code, message=w.message, file=w.file, row=w.row,

@@ -44,17 +44,18 @@ class CoverageKind(enum.StrEnum):
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
-    """Base of every model record."""
+    """Base of every model record. Subclasses say `frozen=True` again, though msgspec inherits
+    it: type checkers read a dataclass-like class's options from its own header."""
 
 
-class Source(Record):
+class Source(Record, frozen=True):
     """Where a row came from: the input file and the row's index in it."""
 
     file: str
     row: int
 
 
-class PatchSettings(Record):
+class PatchSettings(Record, frozen=True):
     """A machine's patch settings, with documented defaults filled in and marked implicit."""
 
     mode: str | None
@@ -70,7 +71,7 @@ class PatchSettings(Record):
     orchestration_mode: OrchestrationMode
 
 
-class ImageReference(Record):
+class ImageReference(Record, frozen=True):
     publisher: str | None = None
     offer: str | None = None
     sku: str | None = None
@@ -78,7 +79,7 @@ class ImageReference(Record):
     id: str | None = None
 
 
-class Machine(Record):
+class Machine(Record, frozen=True):
     """An Azure VM or an Azure Arc-enabled server."""
 
     id: str
@@ -102,7 +103,7 @@ class Machine(Record):
     raw: msgspec.Raw | None = None
 
 
-class Assessment(Record):
+class Assessment(Record, frozen=True):
     """A machine's latest patch assessment (`…/patchAssessmentResults/latest`)."""
 
     id: str
@@ -120,7 +121,7 @@ class Assessment(Record):
     source: Source
 
 
-class InstallationRun(Record):
+class InstallationRun(Record, frozen=True):
     """One patch installation run (`…/patchInstallationResults/<run>`)."""
 
     id: str
@@ -144,7 +145,7 @@ class InstallationRun(Record):
     source: Source
 
 
-class SoftwarePatch(Record):
+class SoftwarePatch(Record, frozen=True):
     """One update in an assessment or an installation run (`…/softwarePatches/<patch>`)."""
 
     id: str
@@ -163,7 +164,7 @@ class SoftwarePatch(Record):
     source: Source
 
 
-class Recurrence(Record):
+class Recurrence(Record, frozen=True):
     """A parsed `recurEvery`: every `interval` units, optionally on given days."""
 
     unit: str  # "Hour" | "Day" | "Week" | "Month"
@@ -183,7 +184,7 @@ class Recurrence(Record):
         return timedelta(days=days + (4 if self.week_ordinal else 0))
 
 
-class MaintenanceWindow(Record):
+class MaintenanceWindow(Record, frozen=True):
     """A schedule's window; each raw string is kept, and what did not parse is listed."""
 
     start_date_time: str | None
@@ -200,7 +201,7 @@ class MaintenanceWindow(Record):
     problems: tuple[str, ...]
 
 
-class MaintenanceConfiguration(Record):
+class MaintenanceConfiguration(Record, frozen=True):
     """A maintenance configuration; the InGuestPatch ones are Update Manager schedules."""
 
     id: str
@@ -221,7 +222,7 @@ class MaintenanceConfiguration(Record):
     raw: msgspec.Raw | None = None
 
 
-class DynamicScopeFilter(Record):
+class DynamicScopeFilter(Record, frozen=True):
     """A dynamic scope's filter; every list is normalised for comparison (lowercase)."""
 
     resource_types: tuple[str, ...]
@@ -232,7 +233,7 @@ class DynamicScopeFilter(Record):
     tag_operator: str  # "All" | "Any"
 
 
-class Assignment(Record):
+class Assignment(Record, frozen=True):
     """A configuration assignment: static (to one machine) or dynamic (a scope and a filter)."""
 
     id: str
@@ -247,7 +248,7 @@ class Assignment(Record):
     source: Source
 
 
-class Coverage(Record):
+class Coverage(Record, frozen=True):
     """A schedule that covers a machine, and through which assignment."""
 
     configuration_key: str

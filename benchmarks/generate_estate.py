@@ -147,8 +147,8 @@ class Estate:
         r = self.r
         conf: Row = {"provisionVMAgent": True}
         if p.windows:  # manual needs enableAutomaticUpdates=false, byos needs true
-            conf["enableAutomaticUpdates"] = p.mode == "byos" or p.mode != "manual" and (
-                r.random() < (0.8 if p.mode == "absent" else 0.5))
+            conf["enableAutomaticUpdates"] = p.mode == "byos" or (p.mode != "manual" and (
+                r.random() < (0.8 if p.mode == "absent" else 0.5)))
         else:
             conf.update(disablePasswordAuthentication=True, ssh=SSH)
         if p.mode == "absent":
@@ -225,7 +225,8 @@ class Estate:
         sub, workload, location = SUBS[i % 20], r.choice(WORKLOADS), r.choice(LOCATIONS)
         rg, name = f"RG-{workload}-{r.randrange(40):03d}", f"-{workload.lower()}-{i:06d}"
         name = ("arc" if p.arc else "vm") + name
-        provider = "Microsoft.HybridCompute/machines" if p.arc else "Microsoft.Compute/virtualMachines"
+        provider = ("Microsoft.HybridCompute/machines" if p.arc
+                    else "Microsoft.Compute/virtualMachines")
         rtype, rg_col = provider.lower(), rg if r.random() < 0.5 else rg.lower()
         prefix = f"/subscriptions/{sub}/resourceGroups/{rg}/providers"
         mid = f"{prefix}/{provider}/{name}"  # ARM casing on the machine row only

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "examples" / "estate"
 CAPTURED_AT = "2026-11-16T06:00:00Z"
@@ -30,6 +31,7 @@ WEU, NEU, WUS2, EUS = "westeurope", "northeurope", "westus2", "eastus"
 ABP, ABOS, MANUAL, IMGDEF = "AutomaticByPlatform", "AutomaticByOS", "Manual", "ImageDefault"
 WIN_ALL = ("Critical", "Security", "UpdateRollup", "Definition")
 LIN_ALL = ("Critical", "Security")
+Row = dict[str, Any]  # one Resource Graph row, as written to the bundle
 
 # The tables below are laid out by hand; keep the formatter away from them.
 # fmt: off
@@ -72,11 +74,13 @@ class P:
 
 @dataclass
 class A:
-    """The latest assessment. `by` defaults to Platform when assessmentMode is AutomaticByPlatform."""
+    """The latest assessment. `by` defaults to Platform when assessmentMode is
+    AutomaticByPlatform."""
 
     at: str
     status: str = "Succeeded"
-    counts: dict = field(default_factory=dict)  # camelCase classification -> count; others are 0
+    # camelCase classification -> count; the others are 0
+    counts: dict[str, int] = field(default_factory=dict)
     reboot_pending: bool = False
     by: str | None = None
     text: bool = False  # counts as strings, as a tostring() KQL export gives them
@@ -94,7 +98,7 @@ class R:
     status: str
     by: str
     reboot: str = "NotNeeded"
-    n: tuple = (0, 0, 0, 0, 0)
+    n: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
     mwe: bool | str = False  # maintenanceWindowExceeded
     mc: str | None = None  # the schedule that triggered it (sets maintenanceRunId)
     text: bool = False
@@ -118,7 +122,7 @@ class M:
     auto_updates: bool | None = None  # Windows enableAutomaticUpdates (default: mode != Manual)
     power: str = "running"  # running | stopped | deallocated
     agent: tuple[str, str] = ("Connected", "2026-10-02 09:14")  # Arc status, lastStatusChange
-    tags: dict = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     schedules: list[str] = field(default_factory=list)  # static configuration assignments
     dyn: list[str] = field(default_factory=list)  # dynamic scopes designed to match it
     assessment: A | None = None
@@ -128,18 +132,20 @@ class M:
     fails: str = ""
 
 
-def tags(env, owner, patchgroup=None, **more):
+def tags(env: str, owner: str, patchgroup: str | None = None, **more: str) -> dict[str, str]:
     t = {"env": env, "owner": owner}
     if patchgroup:
         t["patchgroup"] = patchgroup
     return {**t, **more}
 
 
-def VM(name, sub, rg, loc, image, mode, assess=None, **kw):
+def VM(name: str, sub: str, rg: str, loc: str, image: str, mode: str | None,
+       assess: str | None = None, **kw: Any) -> M:
     return M(name, sub, rg, loc, "vm", image, mode, assess, **kw)
 
 
-def ARC(name, sub, rg, loc, image, mode, assess=None, **kw):
+def ARC(name: str, sub: str, rg: str, loc: str, image: str, mode: str | None,
+        assess: str | None = None, **kw: Any) -> M:
     return M(name, sub, rg, loc, "arc", image, mode, assess, **kw)
 
 
@@ -148,7 +154,8 @@ def ARC(name, sub, rg, loc, image, mode, assess=None, **kw):
 # recurrence parses, not expired, InGuestPatchMode User.
 # (name, sub, rg, location, scope, start, expiration, duration, timeZone, recurEvery, reboot,
 #  covers, fails)
-CONFIGS = [
+Schedule = tuple[str, str, str, str, str, str, str | None, str, str, str, str | None, str, str]
+CONFIGS: list[Schedule] = [
     # Valid weekly schedule (every Sunday 02:00 CET = 01:00Z); excludes one KB.
     ("mc-prd-weekly-sun", S1, "rg-patching-prd", WEU, "InGuestPatch", "2025-02-02 02:00", "9999-12-31 23:59", "03:00", "W. Europe Standard Time", "Week Sunday", "IfRequired", "valid weekly", ""),
     # Valid monthly (Patch Tuesday + 4 days = Sat Nov 14 22:00Z); duration at the 03:55 maximum.
@@ -521,7 +528,9 @@ def service_of(m: M) -> str:
     return IMAGES[m.image][5] if m.kind == "vm" else ARC_OS[m.image][3]
 
 
-def row(id_, name, type_, m_or_sub, props, tags=None, rg=None, loc=None, **extra) -> dict:
+def row(id_: str, name: str, type_: str, m_or_sub: M | str, props: Row,
+        tags: dict[str, str] | None = None, rg: str | None = None, loc: str | None = None,
+        **extra: Any) -> Row:
     """One Resource Graph row. Patch and maintenance rows carry their machine's sub/RG/location."""
     if isinstance(m_or_sub, M):
         sub, rg, loc = m_or_sub.sub, rg or alias_rg(m_or_sub), loc or m_or_sub.loc
@@ -533,8 +542,8 @@ def row(id_, name, type_, m_or_sub, props, tags=None, rg=None, loc=None, **extra
             "identity": None, "zones": None, "extendedLocation": None, **extra}
 
 
-def patch_settings(m: M) -> dict:
-    ps = {"patchMode": m.mode, "assessmentMode": m.assess}
+def patch_settings(m: M) -> Row:
+    ps: Row = {"patchMode": m.mode, "assessmentMode": m.assess}
     if m.hotpatch is not None:  # Windows VMs only; left out where the table says nothing
         ps["enableHotpatching"] = m.hotpatch
     if m.bypass is not None:
@@ -543,11 +552,11 @@ def patch_settings(m: M) -> dict:
     return ps
 
 
-def vm_row(m: M) -> dict:
+def vm_row(m: M) -> Row:
     pub, offer, sku, version, os_type, _, size = IMAGES[m.image]
     if os_type == "Windows":
         auto = m.auto_updates if m.auto_updates is not None else m.mode != MANUAL
-        conf = {"provisionVMAgent": True, "enableAutomaticUpdates": auto}
+        conf: Row = {"provisionVMAgent": True, "enableAutomaticUpdates": auto}
     else:
         conf = {"disablePasswordAuthentication": True, "provisionVMAgent": True}
     if m.mode is not None:
@@ -575,7 +584,7 @@ def vm_row(m: M) -> dict:
     return row(machine_id(m), m.name, "microsoft.compute/virtualmachines", m, props, m.tags, m.rg)
 
 
-def arc_row(m: M) -> dict:
+def arc_row(m: M) -> Row:
     os_type, os_sku, os_version, _ = ARC_OS[m.image]
     status, changed = m.agent
     errors = [{"code": "AZCM0026", "message": "Failed to refresh the access token: the Hybrid "
@@ -595,7 +604,7 @@ def arc_row(m: M) -> dict:
                identity=identity)
 
 
-def scale_set_row() -> dict:
+def scale_set_row() -> Row:
     name, sub, rg, loc = SCALE_SET
     image = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy",
              "sku": "22_04-lts-gen2", "version": "latest"}
@@ -617,7 +626,7 @@ def config_id(name: str) -> str:
             f"/providers/Microsoft.Maintenance/maintenanceConfigurations/{name}")
 
 
-def config_row(c) -> dict:
+def config_row(c: Schedule) -> Row:
     name, sub, rg, loc, scope, start, expiration, duration, tz, recur, reboot = c[:11]
     window = {"startDateTime": start, "expirationDateTime": expiration, "duration": duration,
               "timeZone": tz, "recurEvery": recur}
@@ -639,7 +648,8 @@ def config_row(c) -> dict:
                props, {"owner": "team-platform"}, rg, loc)
 
 
-def assignment_row(target_id: str, resource_id: str, sub, rg, loc, name: str, cfg: str) -> dict:
+def assignment_row(target_id: str, resource_id: str, sub: str, rg: str, loc: str, name: str,
+                   cfg: str) -> Row:
     cid = config_id(cfg)
     if sub == S2:  # the REST examples spell 'resourcegroups' in lower case; keep both spellings
         cid = cid.replace("/resourceGroups/", "/resourcegroups/")
@@ -648,18 +658,18 @@ def assignment_row(target_id: str, resource_id: str, sub, rg, loc, name: str, cf
                name, "microsoft.maintenance/configurationassignments", sub, props, None, rg, loc)
 
 
-def error_details(error):
+def error_details(error: tuple[str, str] | None) -> Row | None:
     if not error:
         return None
     return {"code": "1", "message": "1 error/s reported.",
             "details": [{"code": error[0], "message": error[1]}]}
 
 
-def counts(values: dict, text: bool) -> dict:
+def counts(values: dict[str, int], text: bool) -> dict[str, int | str]:
     return {k: (str(v) if text else v) for k, v in values.items()}
 
 
-def patch_row(m: M, parent_id: str, parent_type: str, p: P, modified: str) -> dict:
+def patch_row(m: M, parent_id: str, parent_type: str, p: P, modified: str) -> Row:
     windows = os_of(m) == "Windows"
     pid = guid("e") if windows else f"{p.name}_{p.kb_or_version}"
     props = {"patchName": p.name,
@@ -674,7 +684,7 @@ def patch_row(m: M, parent_id: str, parent_type: str, p: P, modified: str) -> di
     return row(rid, pid, f"{parent_type}/softwarepatches", m, props)
 
 
-def assessment_rows(m: M) -> list[dict]:
+def assessment_rows(m: M) -> list[Row]:
     a = m.assessment
     if a is None:
         return []
@@ -694,9 +704,10 @@ def assessment_rows(m: M) -> list[dict]:
     return rows + [patch_row(m, rid, base_type, p, modified) for p in a.patches]
 
 
-def run_rows(m: M) -> tuple[list[dict], list[dict]]:
+def run_rows(m: M) -> tuple[list[Row], list[Row]]:
     """Installation runs and their patches, plus an applyupdates row per schedule-started run."""
-    rows, applied = [], []
+    rows: list[Row] = []
+    applied: list[Row] = []
     base_type = f"{provider(m).lower()}/patchinstallationresults"
     names = ["installedPatchCount", "failedPatchCount", "pendingPatchCount",
              "excludedPatchCount", "notSelectedPatchCount"]
@@ -709,10 +720,10 @@ def run_rows(m: M) -> tuple[list[dict], list[dict]]:
                  "lastModifiedDateTime": end, "startDateTime": start, "status": r.status,
                  "startedBy": r.by, "osType": os_of(m), "patchServiceUsed": service_of(m),
                  "rebootStatus": r.reboot, "errorDetails": error_details(r.error),
-                 "maintenanceRunId": run_id, **counts(dict(zip(names, r.n)), r.text)}
+                 "maintenanceRunId": run_id, **counts(dict(zip(names, r.n, strict=True)), r.text)}
         rows.append(row(rid, run, base_type, m, props))
         rows += [patch_row(m, rid, base_type, p, end) for p in r.patches]
-        if r.mc:
+        if r.mc and run_id is not None:
             props = {"maintenanceConfigurationId": config_id(r.mc),
                      "maintenanceScope": "InGuestPatch", "resourceId": alias_id(m),
                      "correlationId": run_id,
@@ -722,11 +733,11 @@ def run_rows(m: M) -> tuple[list[dict], list[dict]]:
     return rows, applied
 
 
-def build() -> dict[str, list[dict]]:
+def build() -> dict[str, list[Row]]:
     resources = [vm_row(m) if m.kind == "vm" else arc_row(m) for m in MACHINES]
     resources += [scale_set_row()] + [config_row(c) for c in CONFIGS]
 
-    maintenance = []
+    maintenance: list[Row] = []
     for m in MACHINES:
         for cfg in m.schedules:
             # quirk machines: resourceId all in lower case, as Microsoft's sample KQL writes it
@@ -748,7 +759,7 @@ def build() -> dict[str, list[dict]]:
     ghost = M(name, sub, rg, loc, "vm", "ws2022", ABP, ABP, assessment=A(at))
     assessments += assessment_rows(ghost)
 
-    installations = []
+    installations: list[Row] = []
     for m in MACHINES:
         runs, applied = run_rows(m)
         installations += runs
@@ -835,7 +846,7 @@ AUM013_FAILS = ["the assignment to vm-decom-prd-09 (no such machine)",
                 "the assignment on vm-web-prd-04 to mc-retired-weekly (no such configuration)"]
 
 
-def readme(tables: dict[str, list[dict]]) -> str:
+def readme(tables: dict[str, list[Row]]) -> str:
     n_vms = sum(m.kind == "vm" for m in MACHINES)
     files = ", ".join(f"`{t}.jsonl` ({len(r)} rows)" for t, r in tables.items())
     out = README_HEAD.format(captured=CAPTURED_AT, s1=S1, s2=S2, files=files, n_vms=n_vms,
@@ -870,9 +881,10 @@ def readme(tables: dict[str, list[dict]]) -> str:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     tables = build()
-    manifest = {"format": "aum-auditor-snapshot", "formatVersion": 1, "capturedAt": CAPTURED_AT,
-                "cloud": "AzureCloud", "scope": {"subscriptions": [S1, S2], "managementGroups": []},
-                "tool": {"name": "aum-auditor", "version": "0.1.0"}, "tables": {}}
+    manifest: dict[str, Any] = {
+        "format": "aum-auditor-snapshot", "formatVersion": 1, "capturedAt": CAPTURED_AT,
+        "cloud": "AzureCloud", "scope": {"subscriptions": [S1, S2], "managementGroups": []},
+        "tool": {"name": "aum-auditor", "version": "0.1.0"}, "tables": {}}
     for table, rows in tables.items():
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         (OUT / f"{table}.jsonl").write_text(text, encoding="utf-8", newline="\n")

@@ -19,10 +19,10 @@ class Outcome(enum.StrEnum):
 
 class _Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True,
               gc=False):
-    pass
+    """Base of every result record; subclasses repeat `frozen=True` for type checkers."""
 
 
-class Waiver(_Record):
+class Waiver(_Record, frozen=True):
     """An accepted exception: which rule, which resources (id or glob), why, whose, until when."""
 
     rule: str
@@ -32,7 +32,7 @@ class Waiver(_Record):
     expires: str  # YYYY-MM-DD; the waiver holds through that day (UTC)
 
 
-class Finding(_Record):
+class Finding(_Record, frozen=True):
     rule_id: str
     resource_id: str
     resource_type: str
@@ -48,7 +48,7 @@ class Finding(_Record):
     waived_outcome: Outcome | None = None
 
 
-class RuleInfo(_Record):
+class RuleInfo(_Record, frozen=True):
     id: str
     name: str
     severity: str
@@ -60,7 +60,7 @@ class RuleInfo(_Record):
     file: str
 
 
-class MachineInfo(_Record):
+class MachineInfo(_Record, frozen=True):
     """What a report shows of each machine besides its findings."""
 
     id: str
@@ -75,25 +75,25 @@ class MachineInfo(_Record):
     tags: dict[str, str] = {}
 
 
-class Tool(_Record):
+class Tool(_Record, frozen=True):
     name: str
     version: str
 
 
-class InputInfo(_Record):
+class InputInfo(_Record, frozen=True):
     path: str
     sha256: str
     format: str
     rows: int
 
 
-class WaiverStatus(_Record):
+class WaiverStatus(_Record, frozen=True):
     expired: tuple[Waiver, ...] = ()
     unused: tuple[Waiver, ...] = ()
     expiring_soon: tuple[Waiver, ...] = ()
 
 
-class Summary(_Record):
+class Summary(_Record, frozen=True):
     by_outcome: dict[str, int]
     by_severity: dict[str, dict[str, int]]
     by_rule: dict[str, dict[str, int]]
@@ -104,7 +104,7 @@ class Summary(_Record):
     assignments: int
 
 
-class Warning(_Record):
+class Warning(_Record, frozen=True):
     code: str
     message: str
     file: str = ""
@@ -112,7 +112,7 @@ class Warning(_Record):
     field: str = ""
 
 
-class AuditResult(_Record):
+class AuditResult(_Record, frozen=True):
     schema_version: str
     tool: Tool
     as_of: str

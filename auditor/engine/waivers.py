@@ -6,6 +6,8 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 
+import msgspec
+
 from auditor.engine.results import Finding, Outcome, Waiver
 
 WAIVABLE = (Outcome.FAIL, Outcome.ERROR)
@@ -32,8 +34,8 @@ class WaiverBook:
             if waiver is None:
                 yield finding
                 continue
-            yield Finding(**{**_fields(finding), "outcome": Outcome.WAIVED, "waiver": waiver,
-                             "waived_outcome": finding.outcome})
+            yield msgspec.structs.replace(finding, outcome=Outcome.WAIVED, waiver=waiver,
+                                          waived_outcome=finding.outcome)
 
     def _match(self, finding: Finding) -> Waiver | None:
         resource = finding.resource_id.lower()
@@ -46,7 +48,3 @@ class WaiverBook:
 
     def unused(self) -> tuple[Waiver, ...]:
         return tuple(w for i, w in enumerate(self.active) if i not in self._used)
-
-
-def _fields(finding: Finding) -> dict[str, object]:
-    return {name: getattr(finding, name) for name in finding.__struct_fields__}

@@ -19,8 +19,14 @@ from typing import Any
 import msgspec
 
 from auditor.model import (
-    Assessment, Assignment, InstallationRun, Machine, MaintenanceConfiguration, Recurrence,
-    Snapshot, SoftwarePatch,
+    Assessment,
+    Assignment,
+    InstallationRun,
+    Machine,
+    MaintenanceConfiguration,
+    Recurrence,
+    Snapshot,
+    SoftwarePatch,
 )
 
 Getter = Callable[[Any, "Context"], Any]

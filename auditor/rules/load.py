@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -21,8 +21,8 @@ from auditor.rules.compile import Compiler
 from auditor.rules.spec import Docs, Example, Parameter, Rule, Severity
 from auditor.yamlfile import Document, parse
 
-_PARAMETER_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool,
-                    "list": list}
+_PARAMETER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "integer": int, "number": (int, float), "string": str, "boolean": bool, "list": list}
 
 
 @cache
@@ -107,22 +107,25 @@ def schema_problems(document: Document, schema: dict[str, Any]) -> list[UserErro
 
 def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[tuple[Any, str]]:
     path = tuple(error.absolute_path)
-    kind, instance, expected = error.validator, error.instance, error.validator_value
+    # Errors from iter_errors always carry these; only a bare ValidationError leaves them unset.
+    kind = error.validator
+    instance: Any = error.instance
+    expected: Any = error.validator_value
     if kind == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
+        known = _declared(error)
         extras = [key for key in instance if key not in known]
         return [((*path, key), f"unknown key '{key}'{_suggest(key, known)}") for key in extras]
     if kind == "required":
         missing = [key for key in expected if key not in instance]
-        known = sorted(error.schema.get("properties", {}))
+        known = _declared(error)
         typos = {_closest(key, known) for key in instance if key not in known}
         # `severty:` already says "did you mean 'severity'?"; do not also say it is missing
         return [(path, f"missing required key '{key}'") for key in missing if key not in typos]
     if kind == "type" and path and path[-1] in ("within", "olderThan"):
         return [(path, f"expected {{days: N}} or {{hours: N}}, got {_shown(instance)}")]
     if kind == "type":
-        wanted = " or ".join(_ARTICLES.get(t, t) for t in (expected if isinstance(expected, list)
-                                                            else [expected]))
+        wanted = " or ".join(describe_type(t) for t in (expected if isinstance(expected, list)
+                                                         else [expected]))
         return [(path, f"expected {wanted}, got {_describe(instance)}")]
     if kind == "enum":
         return [(path, f"expected one of {', '.join(map(str, expected))}, got {instance!r}")]
@@ -153,6 +156,12 @@ def _humane(error: jsonschema.ValidationError, schema: dict[str, Any]) -> list[t
     if kind == "minLength":
         return [(path, "must not be empty")]
     return [(path, error.message)]
+
+
+def _declared(error: jsonschema.ValidationError) -> list[str]:
+    """The keys the failing object's schema declares (a keyword's schema is a mapping)."""
+    node = error.schema
+    return sorted(node.get("properties", {})) if isinstance(node, Mapping) else []
 
 
 _ARTICLES = {"string": "a string", "object": "a mapping", "array": "a list",
@@ -223,7 +232,7 @@ def _phrase(option: dict[str, Any], schema: dict[str, Any]) -> str:
     types = option.get("type", [])
     types = types if isinstance(types, list) else [types]
     if len(types) == 1:
-        return _ARTICLES.get(str(types[0]), str(types[0]))
+        return describe_type(str(types[0]))
     return "a single value"
 
 

@@ -45,7 +45,8 @@ def equals(value: Any, operand: Any) -> bool:
     if value is None:
         return False
     if isinstance(value, (list, tuple)) and isinstance(operand, (list, tuple)):
-        return len(value) == len(operand) and all(equals(v, o) for v, o in zip(value, operand))
+        return len(value) == len(operand) and all(
+            equals(v, o) for v, o in zip(value, operand, strict=True))
     try:
         left, right = _comparable(value, operand)
     except (TypeError, ValueError):

@@ -70,5 +70,5 @@ class Rule:
     message: str | list[dict[str, Any]]
     docs: Docs
     file: str
-    line: int = 1
-    applies_to: str = ""  # appliesTo.description: what the rule judges, in words  # of the id, for errors about the rule as a whole
+    line: int = 1  # of the id, for errors about the rule as a whole
+    applies_to: str = ""  # appliesTo.description: what the rule judges, in words

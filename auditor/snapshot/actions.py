@@ -29,8 +29,9 @@ def success_body(path: str, responses: Any) -> dict[str, Any]:
     if isinstance(responses, dict):
         for status in ("200", "201"):
             answer = responses.get(status)
-            if isinstance(answer, dict) and isinstance(answer.get("body"), dict):
-                return answer["body"]
+            body = answer.get("body") if isinstance(answer, dict) else None
+            if isinstance(body, dict):
+                return body
     raise UserError("the example has no 200 or 201 response with a body", Location(path))
 
 

@@ -10,7 +10,7 @@ PATCH_MODES = ("AutomaticByPlatform", "AutomaticByOS", "Manual", "ImageDefault")
 ASSESSMENT_MODES = ("AutomaticByPlatform", "ImageDefault")
 REBOOT_SETTINGS = ("Unknown", "IfRequired", "Never", "Always")
 ASSESSMENT_STATUSES = ("Unknown", "InProgress", "Failed", "Succeeded", "CompletedWithWarnings")
-INSTALLATION_STATUSES = ASSESSMENT_STATUSES + ("NotStarted",)
+INSTALLATION_STATUSES = (*ASSESSMENT_STATUSES, "NotStarted")
 REBOOT_STATUSES = ("Unknown", "NotNeeded", "Required", "Started", "Failed", "Completed")
 STARTED_BY = ("User", "Platform")
 PATCH_SERVICES = ("Unknown", "WU", "WU_WSUS", "YUM", "APT", "Zypper")
@@ -74,7 +74,7 @@ def to_bool(value: bool | str | int | None) -> bool | None:
 
 def to_int(value: int | str | float | None) -> int | None:
     """Accept counts as numbers or as the strings sample KQL's tostring() writes."""
-    if value is None or isinstance(value, int) and not isinstance(value, bool):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -87,7 +87,8 @@ def read_document(path: str, text: Buffer) -> Document:
         items = _decode(path, text, _raw_list_decoder)
         return _rows_document(path, "JSON array of rows", items, flattened)
     if text[start] != ord("{"):
-        raise UserError("this is not JSON: expected an object or an array", _line_at(path, text, start))
+        raise UserError("this is not JSON: expected an object or an array",
+                        _line_at(path, text, start))
     try:
         return _from_rows_envelope(path, _rows_envelope_decoder.decode(text), flattened)
     except msgspec.ValidationError:
@@ -142,8 +143,8 @@ def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> 
     if env.data:
         return _resource_graph(path, env, None, flattened)
     if env.value:
-        document = _rows_document(path, "ARM REST list", _decode(path, env.value, _raw_list_decoder),
-                                  flattened)
+        document = _rows_document(path, "ARM REST list",
+                                  _decode(path, env.value, _raw_list_decoder), flattened)
         if env.nextLink:
             document.warnings.append(LoadWarning(
                 "incomplete-export", "the list has a nextLink: more rows exist than this page "
@@ -157,7 +158,8 @@ def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> 
 
 def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
                     flattened: bool) -> Document:
-    snake = env.totalRecords is None and (env.total_records is not None or env.skip_token is not None)
+    snake = env.totalRecords is None and (env.total_records is not None
+                                          or env.skip_token is not None)
     items: list[msgspec.Raw] | list[bytes]
     if rows is not None:
         items = rows
@@ -183,16 +185,18 @@ def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
     return document
 
 
-def _table_rows(path: str, table: Any) -> Iterator[dict[str, Any]]:
+def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:
+    """Rows keyed by column name; a column that is not an object gives the key None."""
     if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
             or not isinstance(table.get("rows"), list):
         raise UserError("data is an object but not a table with columns and rows", Location(path))
-    names = [column.get("name") if isinstance(column, dict) else None for column in table["columns"]]
+    names = [column.get("name") if isinstance(column, dict) else None
+             for column in table["columns"]]
     for index, values in enumerate(table["rows"]):
         if not isinstance(values, list) or len(values) != len(names):
             raise UserError(f"a table row must have {len(names)} values, one per column",
                             Location(path, row=index))
-        yield dict(zip(names, values))
+        yield dict(zip(names, values, strict=True))
 
 
 def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],

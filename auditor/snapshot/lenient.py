@@ -50,10 +50,10 @@ def _loose(annotation: Any) -> Any:
     elif isinstance(inner, type) and issubclass(inner, msgspec.Struct):
         loose = twin(inner)
     elif origin is list:
-        loose = list[_loose(typing.get_args(inner)[0])]  # type: ignore[misc]
+        loose = types.GenericAlias(list, (_loose(typing.get_args(inner)[0]),))
     elif origin is dict:
         key, value = typing.get_args(inner)
-        loose = dict[key, _loose(value)]  # type: ignore[valid-type]
+        loose = types.GenericAlias(dict, (key, _loose(value)))
     else:
         return annotation
     return loose | None if optional else loose

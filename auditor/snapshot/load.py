@@ -15,13 +15,23 @@ import msgspec
 
 from auditor.errors import Location, UserError
 from auditor.model import (
-    Assessment, Assignment, Coverage, CoverageKind, InputFile, InstallationRun, LoadWarning,
-    Machine, MaintenanceConfiguration, Orphans, Snapshot, SoftwarePatch,
+    Assessment,
+    Assignment,
+    Coverage,
+    CoverageKind,
+    InputFile,
+    InstallationRun,
+    LoadWarning,
+    Machine,
+    MaintenanceConfiguration,
+    Orphans,
+    Snapshot,
+    SoftwarePatch,
 )
-from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
-from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.envelopes import read_document
+from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.rows import Row
+from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
 
 SCALE_SET = "microsoft.compute/virtualmachinescalesets"
@@ -232,7 +242,8 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
         installation_patches={k: tuple(v) for k, v in estate.run_patches.items()},
         coverage={k: tuple(v) for k, v in coverage.items()},
         scale_sets=tuple(sorted(estate.scale_sets)), orphans=orphans,
-        warnings=tuple(warnings), inputs=tuple(files), row_counts=dict(sorted(estate.counts.items())),
+        warnings=tuple(warnings), inputs=tuple(files),
+        row_counts=dict(sorted(estate.counts.items())),
         captured_at=captured_at, scope={k: sorted(v) for k, v in sorted(scope.items())})
 
 

@@ -9,14 +9,30 @@ import msgspec
 
 from auditor.errors import Location, UserError
 from auditor.model import (
-    Assessment, Assignment, DynamicScopeFilter, ImageReference, InstallationRun, LoadWarning,
-    Machine, MachineKind, MaintenanceConfiguration, OsType, PatchSettings, SoftwarePatch, Source,
+    Assessment,
+    Assignment,
+    DynamicScopeFilter,
+    ImageReference,
+    InstallationRun,
+    LoadWarning,
+    Machine,
+    MachineKind,
+    MaintenanceConfiguration,
+    OsType,
+    PatchSettings,
+    SoftwarePatch,
+    Source,
 )
 from auditor.snapshot import coerce, lenient, orchestration, schedule
 from auditor.snapshot.envelopes import validation_message
 from auditor.snapshot.rows import (
-    AssessmentProperties, AssignmentProperties, ConfigurationProperties, InstallationProperties,
-    MachineProperties, Row, SoftwarePatchProperties,
+    AssessmentProperties,
+    AssignmentProperties,
+    ConfigurationProperties,
+    InstallationProperties,
+    MachineProperties,
+    Row,
+    SoftwarePatchProperties,
 )
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -78,7 +94,7 @@ class Normalizer:
     def properties(self, row: Row, kind: type[T]) -> T:
         """Decode `properties` strictly; if real-world spellings refuse that, leniently."""
         raw = row.properties
-        if not raw or len(raw) == 4 and bytes(raw) == b"null":
+        if not raw or (len(raw) == 4 and bytes(raw) == b"null"):
             return kind()
         decoder = _decoders.get(kind)
         if decoder is None:
@@ -138,8 +154,9 @@ class Normalizer:
                 else os_profile.windowsConfiguration or os_profile.linuxConfiguration
         image = props.storageProfile.imageReference if props.storageProfile else None
         power = None
-        if props.extended and props.extended.instanceView and props.extended.instanceView.powerState:
-            code = props.extended.instanceView.powerState.code
+        view = props.extended.instanceView if props.extended else None
+        if view and view.powerState:
+            code = view.powerState.code
             power = code.split("/", 1)[-1].lower() if code else None
         return Machine(
             id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],

@@ -182,35 +182,44 @@ class _DirectoryReader(_Reader):
         return target.open("rb")
 
 
-class _ZipReader(_Reader):
-    def __init__(self, path: Path) -> None:
-        self.archive = zipfile.ZipFile(path)
+class _ArchiveReader(_Reader):
+    """A bundle in an archive: its members lie below the folder that holds the manifest."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
         self.name = str(path)
-        self.prefix = _prefix(self.archive.namelist(), self.name)
+        self.prefix = _prefix(names, self.name)
 
     def open(self, member: str) -> IO[bytes]:
         try:
-            return self.archive.open(self.prefix + member)
-        except KeyError:
-            raise UserError(f"the manifest lists {member}, which the archive lacks",
-                            Location(self.name)) from None
-
-
-class _TarReader(_Reader):
-    def __init__(self, path: Path) -> None:
-        self.archive = tarfile.open(path)
-        self.name = str(path)
-        self.prefix = _prefix(self.archive.getnames(), self.name)
-
-    def open(self, member: str) -> IO[bytes]:
-        try:
-            stream = self.archive.extractfile(self.prefix + member)
+            stream = self._member(self.prefix + member)
         except KeyError:
             stream = None
         if stream is None:
             raise UserError(f"the manifest lists {member}, which the archive lacks",
                             Location(self.name))
         return stream
+
+    def _member(self, name: str) -> IO[bytes] | None:
+        raise NotImplementedError
+
+
+class _ZipReader(_ArchiveReader):
+    def __init__(self, path: Path) -> None:
+        self.archive = zipfile.ZipFile(path)
+        super().__init__(path, self.archive.namelist())
+
+    def _member(self, name: str) -> IO[bytes] | None:
+        return self.archive.open(name)
+
+
+class _TarReader(_ArchiveReader):
+    def __init__(self, path: Path) -> None:
+        # Left open, like the zip: members are read lazily, as the bundle's rows are consumed.
+        self.archive = tarfile.open(path)  # noqa: SIM115
+        super().__init__(path, self.archive.getnames())
+
+    def _member(self, name: str) -> IO[bytes] | None:
+        return self.archive.extractfile(name)
 
 
 def _archive(path: Path) -> _Reader:
@@ -288,11 +297,12 @@ def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iter
 
 def _lines(path: str, reader: _Reader, member: str, expected: object) -> Iterator[tuple[int, Row]]:
     with reader.open(member) as raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if member.endswith(".gz") else raw
+        stream: Iterable[bytes] = raw
+        if member.endswith(".gz"):
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw), 1 << 20)
         rows = 0  # blank lines are skipped, and not counted
         try:
-            for index, line in enumerate(io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
-                                         if member.endswith(".gz") else stream):
+            for index, line in enumerate(stream):
                 if line.strip():
                     yield index, decode_row(path, index, line)
                     rows += 1
