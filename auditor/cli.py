@@ -1,7 +1,7 @@
 """The command line: parse arguments, call the library, map errors to exit codes.
 
 Exit codes: 0 nothing failing at or above --fail-on; 1 findings at or above it; 2 bad input
-or bad rules; 3 internal error; 130 interrupted.
+or bad rules; 3 internal error, or Azure Resource Graph kept failing; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 from auditor import TOOL_NAME, __version__
+from auditor.collect.errors import ServiceError
+from auditor.collect.request import add_arguments as collect_arguments
+from auditor.collect.request import stray_flags
 from auditor.errors import UserError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -34,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    collect = commands.add_parser("collect", help="write a snapshot of the estate from Azure "
+                                  "Resource Graph")
+    collect_arguments(collect, output=True)
+
     inspect = commands.add_parser("inspect", help="list the machines in an export and what "
                                   "was loaded")
     _inputs(inspect)
@@ -50,11 +57,15 @@ def parser() -> argparse.ArgumentParser:
     audit.add_argument("--select", default="", metavar="IDS",
                        help="comma-separated rule ids or tag:NAME")
     audit.add_argument("--format", default="json", metavar="FORMATS",
-                       help="comma-separated: json (default)")
+                       help="comma-separated: json (default), html (report.html), "
+                            "md (summary.md)")
     audit.add_argument("--output-dir", type=Path, default=Path("auditor-results"))
     audit.add_argument("--fail-on", choices=SEVERITIES,
                        help="exit 1 when a finding at or above this severity fails "
                             "(default: low, or failOn in the config)")
+    audit.add_argument("--collect", action="store_true",
+                       help="first collect a snapshot from Azure Resource Graph, then judge it")
+    collect_arguments(audit, output=False)
 
     rules = commands.add_parser("rules", help="list, show and validate rules")
     actions = rules.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -113,6 +124,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def cmd_collect(args: argparse.Namespace) -> int:
+    print(_collect(args, args.output))
+    return EXIT_OK
+
+
+def _collect(args: argparse.Namespace, output: Path) -> str:
+    """Collect into `output`; the line saying what was written."""
+    from auditor.collect.progress import Progress
+    from auditor.collect.request import request_from
+    from auditor.collect.run import collect
+    return collect(request_from(args, output), Progress(verbose=args.verbose)).line()
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from auditor import inventory
     from auditor.audit import as_of_for
@@ -142,6 +166,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise UserError(f"unknown format {', '.join(unknown) or '(none)'}; known: "
                         f"{', '.join(RENDERERS)}")
     config = load_config(find_config(args.config, Path()))
+    if args.collect:
+        snapshot = args.snapshot or args.output_dir / "snapshot.zip"
+        print(_collect(args, snapshot))
+        args.paths = [*args.paths, snapshot]
+    elif stray := stray_flags(args):
+        raise UserError(f"{', '.join(stray)} {'is a' if len(stray) == 1 else 'are'} collection "
+                        f"flag{'s' * (len(stray) > 1)}; add --collect to collect first")
     request = AuditRequest(
         inputs=_paths(args), rule_paths=args.rules, builtin_rules=not args.no_builtin_rules,
         config=config, preset=args.preset,
@@ -188,7 +219,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"inspect": cmd_inspect, "audit": cmd_audit, "rules": cmd_rules}
+COMMANDS = {"collect": cmd_collect, "inspect": cmd_inspect, "audit": cmd_audit, "rules": cmd_rules}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,6 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         print(error, file=sys.stderr)
         return EXIT_USER
+    except ServiceError as error:  # not our bug: no traceback
+        sys.stdout.flush()
+        print(error, file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
