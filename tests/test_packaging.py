@@ -30,6 +30,7 @@ def test_wheel_holds_the_data_packages(wheel: Path) -> None:
             "auditor/schemas/results.schema.json",
             "auditor/examples/estate/manifest.json"} <= names
     assert any(n.startswith("auditor/templates/") for n in names)
+    assert any(n.startswith("auditor/collect/queries/") and n.endswith(".kql") for n in names)
 
 
 def test_installed_wheel_runs_from_anywhere(wheel: Path, tmp_path: Path) -> None:
