@@ -1,8 +1,12 @@
-"""Shared fixtures: rules written as YAML text, and Resource Graph rows built from a few words."""
+"""Shared fixtures: rules written as YAML text, Resource Graph rows built from a few words, and
+golden files (rewritten with --update-golden)."""
 
 from __future__ import annotations
 
+import os
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -159,3 +163,41 @@ def rows() -> SimpleNamespace:
     return SimpleNamespace(vm=vm, arc=arc, run=run, assessment=assessment, patch=patch,
                            configuration=configuration, assignment=assignment,
                            machine_id=machine_id, configuration_id=configuration_id)
+
+
+# ----- golden files ---------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden files in tests/fixtures/golden/ from the current "
+                          "output (or set UPDATE_GOLDEN=1)")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
+    """`golden(name, output)`: the output must equal tests/fixtures/golden/NAME byte for byte.
+    With `--update-golden` or UPDATE_GOLDEN=1 the file is rewritten instead."""
+    update = bool(request.config.getoption("--update-golden")) or \
+        os.environ.get("UPDATE_GOLDEN") == "1"
+
+    def check(name: str, output: bytes) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(output)
+            return
+        assert path.exists(), f"no golden file {name}: run pytest with --update-golden"
+        expected = path.read_bytes()
+        if output != expected:
+            got, want = output.decode("utf-8").splitlines(), expected.decode("utf-8").splitlines()
+            line = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                        min(len(got), len(want)))
+            pytest.fail(f"{name} differs from its golden file at line {line + 1}:\n"
+                        f"  golden: {want[line][:300] if line < len(want) else '(end)'}\n"
+                        f"  output: {got[line][:300] if line < len(got) else '(end)'}\n"
+                        "If the change is intended, run pytest with --update-golden and review "
+                        "the diff.", pytrace=False)
+    return check

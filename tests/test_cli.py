@@ -198,9 +198,10 @@ def test_waivers_from_the_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "stderr"), [
     (["audit", "missing.json"], "missing.json: no such file or directory\n"),
     (["audit"], "give at least one export, bundle or directory (or --example)\n"),
-    (["audit", "--example", "--format", "xml"], "unknown format xml; known: json\n"),
-    (["audit", "--example", "--format", "json,html"], "unknown format html; known: json\n"),
-    (["audit", "--example", "--format", ","], "unknown format (none); known: json\n"),
+    (["audit", "--example", "--format", "xml"], "unknown format xml; known: json, html, md\n"),
+    (["audit", "--example", "--format", "json,pdf"],
+     "unknown format pdf; known: json, html, md\n"),
+    (["audit", "--example", "--format", ","], "unknown format (none); known: json, html, md\n"),
     (["audit", "--example", "--no-builtin-rules"],
      "--no-builtin-rules needs at least one --rules PATH\n"),
     (["audit", "--example", "--select", "AUM999"],

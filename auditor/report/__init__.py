@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from auditor.engine.results import AuditResult
-from auditor.report import json_results
+from auditor.report import html, json_results, markdown
 
 Renderer = Callable[[AuditResult], bytes]
 
 RENDERERS: dict[str, tuple[Renderer, str]] = {
     "json": (json_results.render, "results.json"),
+    "html": (html.render, "report.html"),
+    "md": (markdown.render, "summary.md"),
 }
