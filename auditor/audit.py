@@ -9,6 +9,7 @@ from pathlib import Path
 
 from auditor import TOOL_NAME, __version__
 from auditor.config import Config, parameters_for, select_rules
+from auditor.engine.change import compare
 from auditor.engine.evaluate import evaluate, summarize
 from auditor.engine.results import (
     SCHEMA_VERSION,
@@ -21,6 +22,7 @@ from auditor.engine.results import (
 )
 from auditor.errors import UserError
 from auditor.model import Machine, Snapshot
+from auditor.planned import PlannedContext
 from auditor.rules.compile import CompiledRule, Compiler
 from auditor.rules.load import load_rules
 from auditor.rules.spec import Rule
@@ -36,6 +38,11 @@ class AuditRequest:
     preset: str | None = None
     select: tuple[str, ...] = ()
     as_of: datetime | None = None
+    # Pre-deployment checks (docs/planned-state.md): templates, what-if output or plans laid
+    # over the live inputs; where their resources go; whether the flags promised some.
+    planned: Sequence[Path] = ()
+    context: PlannedContext | None = None
+    require_planned: bool = False
 
 
 def machine_info(machine: Machine) -> MachineInfo:
@@ -43,7 +50,8 @@ def machine_info(machine: Machine) -> MachineInfo:
         id=machine.id, name=machine.name, type=machine.type, kind=machine.kind.value,
         subscription_id=machine.subscription_id, resource_group=machine.resource_group,
         location=machine.location, os_type=machine.os_type.value,
-        orchestration_mode=machine.patch.orchestration_mode.value, tags=machine.tags)
+        orchestration_mode=machine.patch.orchestration_mode.value, tags=machine.tags,
+        planned=machine.planned)
 
 
 def compile_rules(rules: list[Rule], config: Config) -> list[CompiledRule]:
@@ -66,15 +74,35 @@ def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
         raise UserError("no rules selected: the selection, preset or exclusions leave nothing "
                         "to evaluate")
     compiled = compile_rules(rules, request.config)
-    snapshot = load_estate(request.inputs, keep_raw=any(rule.uses_raw for rule in compiled))
-    if not snapshot.machines and not snapshot.configurations:
-        raise UserError("the inputs hold no machines and no maintenance configurations, so "
-                        "there is nothing to judge; check the export's query")
+    # An overlay keeps the live rows' properties: a partial planned update merges into them.
+    keep_raw = any(rule.uses_raw for rule in compiled) or bool(request.planned)
+    snapshot = load_estate([*request.inputs, *request.planned], keep_raw=keep_raw,
+                           context=request.context)
+    planned = any(m.planned for m in snapshot.machines) \
+        or any(c.planned for c in snapshot.configurations.values()) \
+        or any(a.planned for a in snapshot.assignments) \
+        or any(w.code.startswith("planned-") for w in snapshot.warnings)
+    if request.require_planned and not planned:
+        raise UserError("--resource-group, --location, --parameters and --subscription (without "
+                        "--collect) place the resources of a template or plan, but the inputs "
+                        "hold none")
+    if not snapshot.machines and not snapshot.configurations and not snapshot.assignments:
+        raise UserError("the inputs hold no machines, maintenance configurations or "
+                        "assignments, so there is nothing to judge; check the export's query"
+                        + (" (load warnings list what a template or plan held)"
+                           if snapshot.warnings else ""))
     as_of, source = as_of_for(snapshot, request.as_of, clock)
     severities = [request.config.severity.get(rule.rule.id, rule.rule.severity)
                   for rule in compiled]
     findings, waivers = evaluate(zip(compiled, severities, strict=True), snapshot, as_of,
                                  request.config.waivers)
+    change = None
+    if request.planned and request.inputs:  # what the change does: live alone against overlay
+        live = load_estate(request.inputs, keep_raw=keep_raw, context=request.context)
+        before, _ = evaluate(zip(compiled, severities, strict=True), live, as_of,
+                             request.config.waivers)
+        change = compare(before, findings, [str(p) for p in request.planned],
+                         {rule.id: rule.resource for rule in rules})
     return AuditResult(
         schema_version=SCHEMA_VERSION, tool=Tool(name=TOOL_NAME, version=__version__),
         as_of=as_of.isoformat().replace("+00:00", "Z"), as_of_source=source,
@@ -88,4 +116,5 @@ def run_audit(request: AuditRequest, clock: datetime) -> AuditResult:
         findings=tuple(findings), machines=tuple(machine_info(m) for m in snapshot.machines),
         summary=summarize(findings, snapshot), waivers=waivers,
         warnings=tuple(Warning(code=w.code, message=w.message, file=w.file, row=w.row,
-                               field=w.field) for w in snapshot.warnings))
+                               field=w.field) for w in snapshot.warnings),
+        change=change)

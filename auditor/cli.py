@@ -1,6 +1,7 @@
 """The command line: parse arguments, call the library, map errors to exit codes.
 
-Exit codes: 0 nothing failing at or above --fail-on; 1 findings at or above it; 2 bad input
+Exit codes: 0 nothing failing at or above --fail-on; 1 findings at or above it (with
+--fail-on-new, only those not failing in the baseline); 2 bad input
 or bad rules; 3 internal error, or Azure Resource Graph kept failing; 130 interrupted.
 """
 
@@ -21,6 +22,7 @@ from auditor.collect.errors import ServiceError
 from auditor.collect.request import add_arguments as collect_arguments
 from auditor.collect.request import stray_flags
 from auditor.errors import UserError
+from auditor.planned.context import add_arguments as planned_arguments
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -45,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
                                   "was loaded")
     _inputs(inspect)
     inspect.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    planned_arguments(inspect, subscription=True)
 
     audit = commands.add_parser("audit", help="judge an estate with the rules")
     _inputs(audit)
@@ -58,14 +61,30 @@ def parser() -> argparse.ArgumentParser:
                        help="comma-separated rule ids or tag:NAME")
     audit.add_argument("--format", default="json", metavar="FORMATS",
                        help="comma-separated: json (default), html (report.html), "
-                            "md (summary.md)")
+                            "md (summary.md), sarif (results.sarif), junit (junit.xml), "
+                            "csv (findings.csv)")
     audit.add_argument("--output-dir", type=Path, default=Path("auditor-results"))
     audit.add_argument("--fail-on", choices=SEVERITIES,
                        help="exit 1 when a finding at or above this severity fails "
                             "(default: low, or failOn in the config)")
+    audit.add_argument("--baseline", type=Path, metavar="PREVIOUS_RESULTS.json",
+                       help="an earlier results.json: mark each failing finding new or "
+                            "unchanged, and list those resolved since")
+    audit.add_argument("--fail-on-new", action="store_true",
+                       help="with --baseline: only failing findings that are new fail the run")
+    audit.add_argument("--history", type=Path, metavar="DIR",
+                       help="a folder of earlier results.json files: the HTML report charts "
+                            "compliance over time")
     audit.add_argument("--collect", action="store_true",
                        help="first collect a snapshot from Azure Resource Graph, then judge it")
     collect_arguments(audit, output=False)
+    audit.add_argument("--planned", action="append", type=Path, default=[], metavar="FILE",
+                       help="a template, what-if output or Terraform plan to lay over the "
+                            "inputs (the live snapshot): the results say what the change does")
+    audit.add_argument("--fail-on-unknown", action="store_true",
+                       help="exit 1 when a verdict at or above --fail-on is unknown until "
+                            "deployment")
+    planned_arguments(audit, subscription=False)
 
     rules = commands.add_parser("rules", help="list, show and validate rules")
     actions = rules.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -140,8 +159,9 @@ def _collect(args: argparse.Namespace, output: Path) -> str:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from auditor import inventory
     from auditor.audit import as_of_for
+    from auditor.planned.context import context_from
     from auditor.snapshot import load_estate
-    snapshot = load_estate(_paths(args))
+    snapshot = load_estate(_paths(args), context=context_from(args))
     as_of, source = as_of_for(snapshot, args.as_of, datetime.now(UTC))
     lines = inventory.machine_lines(snapshot, as_of)
     if args.format == "json":
@@ -157,7 +177,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from auditor.audit import AuditRequest, run_audit
     from auditor.config import find_config, load_config
-    from auditor.report import RENDERERS
+    from auditor.engine.baseline import only_new
+    from auditor.history import with_earlier
+    from auditor.report import RENDERERS, changes, github_annotations
     from auditor.report.terminal import gate, summary
     from auditor.rules.spec import Severity
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -165,21 +187,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if unknown or not formats:
         raise UserError(f"unknown format {', '.join(unknown) or '(none)'}; known: "
                         f"{', '.join(RENDERERS)}")
+    if args.fail_on_new and args.baseline is None:
+        raise UserError("--fail-on-new needs --baseline PREVIOUS_RESULTS.json to tell new "
+                        "findings from old ones")
     config = load_config(find_config(args.config, Path()))
     if args.collect:
         snapshot = args.snapshot or args.output_dir / "snapshot.zip"
         print(_collect(args, snapshot))
         args.paths = [*args.paths, snapshot]
-    elif stray := stray_flags(args):
+    elif stray := [f for f in stray_flags(args) if f not in _planned_flags(args)]:
         raise UserError(f"{', '.join(stray)} {'is a' if len(stray) == 1 else 'are'} collection "
                         f"flag{'s' * (len(stray) > 1)}; add --collect to collect first")
+    elif args.snapshot:  # with --planned: the live snapshot the change is laid over
+        args.paths = [*args.paths, args.snapshot]
+    from auditor.planned.context import context_from
     request = AuditRequest(
-        inputs=_paths(args), rule_paths=args.rules, builtin_rules=not args.no_builtin_rules,
+        inputs=_paths(args) if args.paths or args.example or not args.planned else [],
+        rule_paths=args.rules, builtin_rules=not args.no_builtin_rules,
         config=config, preset=args.preset,
-        select=tuple(s.strip() for s in args.select.split(",") if s.strip()), as_of=args.as_of)
+        select=tuple(s.strip() for s in args.select.split(",") if s.strip()), as_of=args.as_of,
+        planned=args.planned, context=context_from(args),
+        require_planned=bool(args.resource_group or args.location or args.parameters
+                             or (args.subscription and not args.collect)))
     if args.no_builtin_rules and not args.rules:
         raise UserError("--no-builtin-rules needs at least one --rules PATH")
-    result = run_audit(request, datetime.now(UTC))
+    result = with_earlier(run_audit(request, datetime.now(UTC)), args.baseline, args.history)
     written = []
     for name in formats:
         render, file_name = RENDERERS[name]
@@ -187,8 +219,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
         write_atomic(target, render(result))
         written.append(target)
     threshold = Severity(args.fail_on) if args.fail_on else config.fail_on or Severity.LOW
-    sys.stdout.write(summary(result, threshold, written))
-    return gate(result, threshold)
+    gated = only_new(result) if args.fail_on_new else result
+    if os.environ.get("GITHUB_ACTIONS"):
+        sys.stdout.write(github_annotations.render(result))
+    sys.stdout.write(summary(result, threshold, written, args.fail_on_unknown))
+    sys.stdout.write(changes.terminal_lines(result, threshold, args.fail_on_new))
+    return gate(gated, threshold, args.fail_on_unknown)
+
+
+def _planned_flags(args: argparse.Namespace) -> tuple[str, ...]:
+    """Collection flags that also serve a pre-deployment check: with --planned, --snapshot
+    names the live snapshot and --subscription the planned resources' subscription (so does
+    --subscription beside --resource-group, --location or --parameters)."""
+    if args.planned:
+        return ("--subscription", "--snapshot")
+    if args.resource_group or args.location or args.parameters:
+        return ("--subscription",)
+    return ()
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

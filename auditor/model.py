@@ -101,6 +101,13 @@ class Machine(Record, frozen=True):
     allow_extension_operations: bool | None
     source: Source
     raw: msgspec.Raw | None = None
+    # Planned state (docs/planned-state.md). `planned` names where a planned machine comes
+    # from ("arm-template", "what-if", "terraform"); None for the live estate. `replaces_live`:
+    # it overlays a machine of the live snapshot. `unknown`: the lowercased rule paths (and
+    # ARM paths) whose values are not known until deployment.
+    planned: str | None = None
+    replaces_live: bool = False
+    unknown: frozenset[str] = frozenset()
 
 
 class Assessment(Record, frozen=True):
@@ -220,6 +227,8 @@ class MaintenanceConfiguration(Record, frozen=True):
     tags: dict[str, str]
     source: Source
     raw: msgspec.Raw | None = None
+    planned: str | None = None  # as for Machine
+    unknown: frozenset[str] = frozenset()
 
 
 class DynamicScopeFilter(Record, frozen=True):
@@ -246,6 +255,8 @@ class Assignment(Record, frozen=True):
     dynamic: bool
     filter: DynamicScopeFilter | None
     source: Source
+    planned: str | None = None  # as for Machine
+    unknown: frozenset[str] = frozenset()
 
 
 class Coverage(Record, frozen=True):

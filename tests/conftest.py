@@ -201,3 +201,10 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
                         "If the change is intended, run pytest with --update-golden and review "
                         "the diff.", pytrace=False)
     return check
+
+
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the same output wherever they run: inside GitHub Actions, `auditor audit`
+    would also print workflow commands (tests that want them set GITHUB_ACTIONS themselves)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)

@@ -69,7 +69,8 @@ def add_arguments(command: argparse.ArgumentParser, output: bool) -> None:
     else:
         group.add_argument("--snapshot", type=Path, metavar="FILE",
                            help="where --collect writes the snapshot "
-                                "(default: OUTPUT_DIR/snapshot.zip)")
+                                "(default: OUTPUT_DIR/snapshot.zip); with --planned and no "
+                                "--collect, the live snapshot the change is laid over")
 
 
 def request_from(args: argparse.Namespace, output: Path) -> CollectRequest:

@@ -10,15 +10,20 @@ from typing import Any
 
 from auditor.engine.results import Finding, Outcome, Summary, Waiver, WaiverStatus
 from auditor.engine.waivers import WaiverBook
-from auditor.model import Machine, MaintenanceConfiguration, Snapshot
+from auditor.model import Assignment, Machine, MaintenanceConfiguration, Snapshot
 from auditor.rules.compile import CompiledRule, render
 from auditor.rules.fields import Context
 from auditor.rules.spec import Severity
+from auditor.snapshot.unknown import unknown_in
 
 OUTCOMES = tuple(Outcome)
 CONFIGURATION_TYPE = "microsoft.maintenance/maintenanceconfigurations"
 ASSIGNMENT_TYPE = "microsoft.maintenance/configurationassignments"
 EXPIRY_WARNING = timedelta(days=14)
+# Rules with these tags judge what only a deployed machine has (patch runs, an agent's
+# heartbeat): not applicable to a planned machine that is not in the live snapshot.
+LIVE_STATE_TAGS = frozenset({"history", "connectivity"})
+UNKNOWN_VALUE = "unknown until deployment"
 
 
 def fingerprint(rule_id: str, resource_id: str) -> str:
@@ -55,18 +60,33 @@ def judge(rule: CompiledRule, snapshot: Snapshot, ctx: Context,
     rule_id, applies, check = rule.rule.id, rule.applies, rule.check
     level = severity.value
     prefix = f"{rule_id}|".encode()
+    uncertain = ctx.uncertain
+    live_only = bool(LIVE_STATE_TAGS.intersection(rule.rule.tags))
     for resource in subjects(rule, snapshot):
         evidence: dict[str, str] = {}
         ctx.resource = resource
+        skipped = live_only and resource.planned is not None and not _replaces_live(resource)
         try:
-            reason = applies(resource, ctx)
-            if reason is not None:
+            if skipped:
+                outcome = Outcome.NOT_APPLICABLE
+                message = (f"a planned resource has no live state yet; {rule_id} judges "
+                           f"{' and '.join(sorted(LIVE_STATE_TAGS & set(rule.rule.tags)))} "
+                           "of deployed machines")
+            elif (reason := applies(resource, ctx)) is not None:
                 outcome, message = Outcome.NOT_APPLICABLE, reason
             elif check(resource, ctx):
                 outcome, message = Outcome.PASS, ""
             else:
                 outcome, message = Outcome.FAIL, rule.message(resource, ctx)
                 evidence = {path: render(get(resource, ctx)) for path, get in rule.evidence}
+            if uncertain and not skipped and outcome in (Outcome.FAIL, Outcome.NOT_APPLICABLE):
+                unknown = _unknown_fields(rule, resource, ctx, outcome)
+                if unknown:
+                    outcome, message = Outcome.UNKNOWN, _unknown_message(unknown)
+                    evidence = {path: UNKNOWN_VALUE if path in unknown or unknown_in(
+                        resource.unknown, path.lower()) else render(get(resource, ctx))
+                        for path, get in rule.evidence}
+                    evidence.update(dict.fromkeys(unknown, UNKNOWN_VALUE))
         except Exception as error:  # a rule must never stop the run: record it and go on
             outcome = Outcome.ERROR
             message = f"the rule could not be evaluated: {type(error).__name__}: {error}"
@@ -78,6 +98,53 @@ def judge(rule: CompiledRule, snapshot: Snapshot, ctx: Context,
             fingerprint=hashlib.sha256(prefix + resource.key.encode()).hexdigest()[:32],
             evidence=evidence))
     return findings
+
+
+def _replaces_live(resource: Any) -> bool:
+    return bool(getattr(resource, "replaces_live", False))
+
+
+def _unknown_fields(rule: CompiledRule, resource: Any, ctx: Context,
+                    outcome: Outcome) -> list[str]:
+    """The fields, unknown until deployment, on which a failing or not-applicable verdict may
+    rest. A failure is unknown when any field appliesTo or check reads is unknown; a
+    not-applicable verdict when appliesTo reads an unknown field and the check would fail."""
+    if outcome is Outcome.NOT_APPLICABLE:
+        reads = rule.applies_reads
+    else:
+        reads = rule.applies_reads | rule.check_reads
+    found = sorted({path for origin, path in reads
+                    for record in _related(origin, resource, ctx)
+                    if record.unknown and unknown_in(record.unknown, path.lower())})
+    if found and outcome is Outcome.NOT_APPLICABLE and rule.check(resource, ctx):
+        return []
+    return found
+
+
+def _related(origin: type[Any], resource: Any, ctx: Context) -> list[Any]:
+    """The records of type `origin` a rule reads when it judges `resource`."""
+    if isinstance(resource, origin):
+        return [resource]
+    configurations = ctx.snapshot.configurations
+    if isinstance(resource, Machine):
+        if origin is MaintenanceConfiguration:
+            return [s.configuration for s in ctx.schedules(resource) if s.configuration]
+        return []
+    if isinstance(resource, Assignment):
+        found = configurations.get(resource.configuration_key) \
+            if origin is MaintenanceConfiguration else ctx.machine(resource.resource_key)
+        return [found] if found is not None else []
+    assignments = ctx.assignments_of(resource.key)
+    if origin is Assignment:
+        return list(assignments)
+    machines = [ctx.machine(a.resource_key) for a in assignments]
+    return [m for m in machines if m is not None]
+
+
+def _unknown_message(fields: list[str]) -> str:
+    verb = "is" if len(fields) == 1 else "are"
+    return (f"{', '.join(fields)} {verb} not known until deployment, so this cannot be judged "
+            "yet; set it explicitly in the template or plan to judge it now")
 
 
 def evaluate(rules: Iterable[tuple[CompiledRule, Severity]], snapshot: Snapshot,
@@ -100,6 +167,7 @@ def summarize(findings: Sequence[Finding], snapshot: Snapshot) -> Summary:
     by_rule: dict[str, Counter[str]] = {}
     by_severity: dict[str, Counter[str]] = {}
     failing: set[str] = set()
+    uncertain: set[str] = set()
     judged: set[str] = set()
     machine_keys = {m.key for m in snapshot.machines}
     for finding in findings:
@@ -110,6 +178,8 @@ def summarize(findings: Sequence[Finding], snapshot: Snapshot) -> Summary:
             judged.add(key)
             if finding.outcome in (Outcome.FAIL, Outcome.ERROR):
                 failing.add(key)
+            elif finding.outcome is Outcome.UNKNOWN:
+                uncertain.add(key)
 
     def full(counts: Counter[str]) -> dict[str, int]:
         return {outcome.value: counts.get(outcome.value, 0) for outcome in OUTCOMES}
@@ -118,5 +188,5 @@ def summarize(findings: Sequence[Finding], snapshot: Snapshot) -> Summary:
         by_severity={s.value: full(by_severity.get(s.value, Counter())) for s in Severity},
         by_rule={rule: full(counts) for rule, counts in sorted(by_rule.items())},
         machines=len(snapshot.machines), machines_judged=len(judged),
-        compliant_machines=len(judged - failing), configurations=len(snapshot.configurations),
-        assignments=len(snapshot.assignments))
+        compliant_machines=len(judged - failing - uncertain),
+        configurations=len(snapshot.configurations), assignments=len(snapshot.assignments))

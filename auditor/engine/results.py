@@ -15,6 +15,7 @@ class Outcome(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
     ERROR = "error"
+    UNKNOWN = "unknown"  # the verdict rests on a value not known until deployment
 
 
 class _Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True,
@@ -46,6 +47,7 @@ class Finding(_Record, frozen=True):
     evidence: dict[str, str] = {}
     waiver: Waiver | None = None
     waived_outcome: Outcome | None = None
+    baseline_state: str | None = None  # with --baseline, on fail and error: new | unchanged
 
 
 class RuleInfo(_Record, frozen=True):
@@ -73,6 +75,7 @@ class MachineInfo(_Record, frozen=True):
     os_type: str
     orchestration_mode: str
     tags: dict[str, str] = {}
+    planned: str | None = None  # where a planned machine comes from; absent for live ones
 
 
 class Tool(_Record, frozen=True):
@@ -112,6 +115,34 @@ class Warning(_Record, frozen=True):
     field: str = ""
 
 
+class ChangeItem(_Record, frozen=True):
+    """One verdict a planned change alters: the outcome on the snapshot alone (`absent` when
+    the resource is new) and on the snapshot with the change laid over it."""
+
+    rule_id: str
+    resource_id: str
+    resource_name: str
+    before: str
+    after: str
+
+
+class RuleChange(_Record, frozen=True):
+    breaks: int
+    fixes: int
+    unknown: int
+
+
+class Change(_Record, frozen=True):
+    """What a planned change does to the verdicts (docs/planned-state.md)."""
+
+    planned: tuple[str, ...]
+    summary: str
+    by_rule: dict[str, RuleChange]
+    breaks: tuple[ChangeItem, ...]
+    fixes: tuple[ChangeItem, ...]
+    unknown: tuple[ChangeItem, ...] = ()
+
+
 class AuditResult(_Record, frozen=True):
     schema_version: str
     tool: Tool
@@ -125,3 +156,34 @@ class AuditResult(_Record, frozen=True):
     summary: Summary
     waivers: WaiverStatus
     warnings: tuple[Warning, ...]
+    change: Change | None = None  # with --planned over a live snapshot
+    baseline: Baseline | None = None  # with --baseline: what changed since an earlier run
+    history: tuple[HistoryPoint, ...] = ()  # with --history: earlier runs, oldest first
+
+
+class BaselineCounts(_Record, frozen=True):
+    new: int
+    unchanged: int
+    resolved: int
+
+
+class Baseline(_Record, frozen=True):
+    """An earlier run this one is compared with (docs/results.md): failing findings matched by
+    fingerprint are new or unchanged; those failing only in the baseline are resolved."""
+
+    path: str
+    sha256: str
+    as_of: str
+    counts: BaselineCounts
+    resolved: tuple[Finding, ...]  # as the baseline recorded them
+
+
+class HistoryPoint(_Record, frozen=True):
+    """One earlier run, for the trend: its as-of time and its counts."""
+
+    as_of: str
+    path: str
+    sha256: str
+    machines_judged: int
+    compliant_machines: int
+    by_rule: dict[str, dict[str, int]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from auditor.engine.results import AuditResult
-from auditor.report import html, json_results, markdown
+from auditor.report import csv_findings, html, json_results, junit, markdown, sarif
 
 Renderer = Callable[[AuditResult], bytes]
 
@@ -13,4 +13,7 @@ RENDERERS: dict[str, tuple[Renderer, str]] = {
     "json": (json_results.render, "results.json"),
     "html": (html.render, "report.html"),
     "md": (markdown.render, "summary.md"),
+    "sarif": (sarif.render, "results.sarif"),
+    "junit": (junit.render, "junit.xml"),
+    "csv": (csv_findings.render, "findings.csv"),
 }

@@ -42,7 +42,7 @@ from typing import Any
 from markupsafe import Markup
 
 from auditor.engine.results import AuditResult, Finding, Outcome, Waiver
-from auditor.report import view
+from auditor.report import changes, trend, view
 
 COMPRESS_ABOVE = 2_000_000
 CODES = {"pass": "P", "fail": "F", "error": "E", "waived": "W", "not_applicable": "N"}
@@ -197,5 +197,6 @@ def render(result: AuditResult, compress_above: int = COMPRESS_ABOVE) -> bytes:
         report=report, result=result, summary=result.summary,
         severities=view.SEVERITIES, outcomes=report.outcomes, label=view.label,
         data_encoding=encoding, data=Markup(payload), script=Markup(script),
-        script_hash=f"sha256-{digest}")
+        script_hash=f"sha256-{digest}", baseline=changes.build(result),
+        trend=trend.build(result), per_rule=changes.HTML_PER_RULE)
     return page.encode("utf-8")

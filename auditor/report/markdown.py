@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import markupsafe
 
 from auditor.engine.results import AuditResult, Finding, Outcome
-from auditor.report import view
+from auditor.report import changes, view
 
 LIMIT = 60_000
 """Characters; a GitHub comment holds 65,536."""
@@ -73,6 +73,30 @@ def sections(report: view.Report, failing: dict[str, list[Finding]], per_rule: i
     return tuple(chosen)
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeList:
+    """Resources newly failing, or no longer failing, a rule since the baseline."""
+
+    summary: str  # HTML for <summary>: escaped
+    column: str  # the heading of the message column
+    rows: tuple[Row, ...]
+    more: int
+
+
+def change_lists(delta: changes.Delta | None, per_rule: int) -> tuple[ChangeList, ...]:
+    lists = []
+    for rule in delta.rules if delta else ():
+        for mark, items, sentence, column in (
+                ("🆕", rule.new, rule.new_text, "Message"),
+                ("✅", rule.resolved, rule.resolved_text, "Message in the baseline")):
+            if items:
+                lists.append(ChangeList(summary=str(markupsafe.escape(f"{mark} {sentence}")),
+                                        column=column,
+                                        rows=rows_of(items[:per_rule]),
+                                        more=max(0, len(items) - per_rule)))
+    return tuple(lists)
+
+
 def render(result: AuditResult, limit: int = LIMIT, report_link: str = "") -> bytes:
     """The summary, at most `limit` characters; `report_link` (a URL or path) replaces the
     default pointer to report.html."""
@@ -83,6 +107,8 @@ def render(result: AuditResult, limit: int = LIMIT, report_link: str = "") -> by
     standard = {o.value for o in view.STANDARD}
     extra = [(view.label(o).lower(), result.summary.by_outcome[o]) for o in report.outcomes
              if o not in standard]
+    delta = changes.build(result)
+    headline = escape(f"{delta.headline} ({delta.path}).") if delta else ""
 
     def attempt(per_rule: int, table_rows: int, detailed: int) -> str:
         return template.render(
@@ -90,7 +116,8 @@ def render(result: AuditResult, limit: int = LIMIT, report_link: str = "") -> by
             table=report.failing_rules[:table_rows], table_more=total - table_rows,
             passing_rules=len(report.rules) - total,
             sections=sections(report, failing, per_rule, detailed),
-            sections_more=total - detailed, link=report_link, extra=extra)
+            sections_more=total - detailed, link=report_link, extra=extra,
+            baseline=headline, changes=change_lists(delta, per_rule))
 
     for per_rule in PER_RULE:
         text = attempt(per_rule, total, total)

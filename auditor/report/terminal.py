@@ -14,13 +14,14 @@ from auditor.rules.spec import Rule, Severity
 _FAILING = (Outcome.FAIL, Outcome.ERROR)
 
 
-def gate(result: AuditResult, threshold: Severity) -> int:
-    """0 when nothing fails at or above the threshold; 1 when something does, or errored.
+def gate(result: AuditResult, threshold: Severity, fail_on_unknown: bool = False) -> int:
+    """0 when nothing fails at or above the threshold; 1 when something does, or errored
+    (or, with `fail_on_unknown`, a verdict at or above it is unknown until deployment).
 
     Fails closed: a run that judged nothing at all is a user error, not a pass."""
     counts = result.summary.by_outcome
     if not any(counts[o.value] for o in (Outcome.PASS, Outcome.FAIL, Outcome.ERROR,
-                                         Outcome.WAIVED)):
+                                         Outcome.WAIVED, Outcome.UNKNOWN)):
         raise UserError("no rule applied to any resource: nothing was judged, so compliance "
                         "cannot be shown; check the inputs and the rule selection")
     for finding in result.findings:
@@ -28,23 +29,36 @@ def gate(result: AuditResult, threshold: Severity) -> int:
             return 1
         if finding.outcome is Outcome.FAIL and Severity(finding.severity).at_least(threshold):
             return 1
+        if fail_on_unknown and finding.outcome is Outcome.UNKNOWN \
+                and Severity(finding.severity).at_least(threshold):
+            return 1
     return 0
 
 
-def summary(result: AuditResult, threshold: Severity, written: Sequence[Path]) -> str:
+def summary(result: AuditResult, threshold: Severity, written: Sequence[Path],
+            fail_on_unknown: bool = False) -> str:
     counts = result.summary.by_outcome
-    failing = gate(result, threshold) != 0
+    failing = gate(result, threshold, fail_on_unknown) != 0
     lines = [
         f"{'NOT COMPLIANT' if failing else 'COMPLIANT'}: "
         f"{result.summary.compliant_machines} of {result.summary.machines_judged} machines "
         f"judged comply; as of {result.as_of} ({result.as_of_source})",
-        "findings: " + ", ".join(f"{counts[o.value]} {o.value}" for o in Outcome),
+        "findings: " + ", ".join(f"{counts[o.value]} {o.value}" for o in Outcome
+                                 if o is not Outcome.UNKNOWN or counts[o.value]),
     ]
     by_rule = Counter(f.rule_id for f in result.findings if f.outcome in _FAILING)
     severity = {rule.id: rule.severity for rule in result.rules}
     names = {rule.id: rule.name for rule in result.rules}
     for rule_id, count in sorted(by_rule.items()):
         lines.append(f"  {rule_id} {severity[rule_id]:<8} {count:>6} failing  {names[rule_id]}")
+    unknown = Counter(f.rule_id for f in result.findings if f.outcome is Outcome.UNKNOWN)
+    for rule_id, count in sorted(unknown.items()):
+        lines.append(f"  {rule_id} {severity[rule_id]:<8} {count:>6} unknown  {names[rule_id]}")
+    if unknown and not fail_on_unknown:
+        lines.append("note: unknown verdicts rest on values not known until deployment; "
+                     "--fail-on-unknown makes them fail the run")
+    if result.change is not None:
+        lines.append(f"change: {result.change.summary}")
     for waiver in result.waivers.expired:
         lines.append(f"warning: the waiver of {waiver.rule} for {waiver.resource} expired on "
                      f"{waiver.expires} and no longer applies")

@@ -65,6 +65,10 @@ class CompiledRule:
     evidence: tuple[tuple[str, Operand], ...]
     parameters: dict[str, Any]
     uses_raw: bool
+    # The fields appliesTo and check read, per record type (for values unknown until
+    # deployment: the engine says `unknown` when a verdict may rest on one).
+    applies_reads: frozenset[tuple[type[Any], str]] = frozenset()
+    check_reads: frozenset[tuple[type[Any], str]] = frozenset()
 
 
 class Compiler:
@@ -78,15 +82,25 @@ class Compiler:
         self.evidence: dict[str, Operand] = {}
         self.count_of: Operand | None = None
         self.subject = SUBJECTS[rule.resource]
+        self.reads: dict[str, set[tuple[type[Any], str]]] = {"applies": set(), "check": set()}
+        self._section = "applies"
 
     def compile(self) -> CompiledRule:
         rule = self.rule
         subject = self.subject
+        self._section = "applies"
         applies = self._applies(subject)
+        if rule.kinds:
+            self.reads["applies"].add((Machine, "kind"))
+        if rule.os:
+            self.reads["applies"].add((Machine, "osType"))
+        self._section = "check"
         check = self.condition(rule.check, subject, ("check",), top=True)
+        self._section = "message"
         message = self._message(subject)
         return CompiledRule(rule, subject, applies, check, message,
-                            tuple(sorted(self.evidence.items())), self.parameters, self.uses_raw)
+                            tuple(sorted(self.evidence.items())), self.parameters, self.uses_raw,
+                            frozenset(self.reads["applies"]), frozenset(self.reads["check"]))
 
     # ----- appliesTo --------------------------------------------------------------------
     def _applies(self, subject: type[Any]) -> Callable[[Any, Context], str | None]:
@@ -161,6 +175,8 @@ class Compiler:
             self.problems.append((path, str(error)))
             return None
         self.uses_raw = self.uses_raw or resolved.uses_raw
+        if self._section in self.reads:
+            self.reads[self._section].update(resolved.reads)
         return resolved
 
     def _field(self, node: dict[str, Any], subject: Any, path: Path, top: bool) -> Predicate:

@@ -30,7 +30,8 @@ from auditor.model import (
 )
 
 Getter = Callable[[Any, "Context"], Any]
-_HIDDEN = {"key", "source", "raw", "machine_key", "run_key", "configuration_key", "resource_key"}
+_HIDDEN = {"key", "source", "raw", "machine_key", "run_key", "configuration_key", "resource_key",
+           "planned", "replaces_live", "unknown"}
 
 
 class ScheduleView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -50,6 +51,10 @@ class Context:
         self.as_of = as_of
         self.resource: Any = None  # the resource being judged, for `of: resource` references
         self._machines: dict[str, Machine] | None = None
+        # Whether any record holds a value unknown until deployment (planned state only).
+        self.uncertain = any(record.unknown for table in (
+            snapshot.machines, snapshot.configurations.values(), snapshot.assignments)
+            for record in table)
         self._by_configuration: dict[str, tuple[Assignment, ...]] | None = None
         self._assignments: dict[str, Assignment] | None = None
 
@@ -161,22 +166,34 @@ class Resolved:
     getter: Getter
     kind: Any  # what the path names: a record type, Relation, SCALAR, DICT or RAW
     uses_raw: bool
+    # (record type, path) pairs: the fields of each record the path reads, spelled as written,
+    # so the engine can tell whether a value unknown until deployment is among them.
+    reads: tuple[tuple[type[Any], str], ...] = ()
+
+
+# Records that carry `unknown` paths (planned state); a path is split where it enters one.
+TRACKED = (Machine, MaintenanceConfiguration, Assignment)
 
 
 def resolve(subject: Any, path: str) -> Resolved:
     """Resolve a dotted path against a subject type (Machine, InstallationRun, ...)."""
     steps: list[Getter | tuple[str, ...]] = []
     kind, uses_raw = subject, False
+    reads: list[tuple[type[Any], str]] = []
+    origin: type[Any] | None = subject if subject in TRACKED else None
+    chain: list[str] = []
     parts = path.split(".")
     for index, part in enumerate(parts):
         name = part.lower()
         if kind is RAW:
             steps.append(_raw_walk(tuple(p.lower() for p in parts[index:])))
+            chain.extend(parts[index:])
             uses_raw = True
             break
         if kind is DICT:
             steps.append(_dict_get(name))
             kind = SCALAR
+            chain.append(part)
             continue
         members = _members(kind)
         if name not in members:
@@ -184,9 +201,17 @@ def resolve(subject: Any, path: str) -> Resolved:
             raise PathError(_unknown(part, where, _names(kind)))
         step, kind = members[name]
         steps.append(step)
+        chain.append(part)
         if kind is RAW and index == len(parts) - 1:
             uses_raw = True
-    return Resolved(_compose(steps), kind, uses_raw)
+        entered = kind.item if isinstance(kind, Relation) else kind
+        if entered in TRACKED or isinstance(kind, (Relation, _Node)):
+            if origin is not None:
+                reads.append((origin, ".".join(chain)))
+            origin, chain = (entered if entered in TRACKED else None), []
+    if origin is not None and chain:
+        reads.append((origin, ".".join(chain)))
+    return Resolved(_compose(steps), kind, uses_raw, tuple(reads))
 
 
 def _members(kind: Any) -> dict[str, tuple[Getter | tuple[str, ...], Any]]:

@@ -12,7 +12,7 @@ import mmap
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -20,6 +20,9 @@ from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot import actions
 from auditor.snapshot.rows import NO_RAW, Row
+
+if TYPE_CHECKING:
+    from auditor.planned import PlannedContext
 
 Count = int | str | None  # envelopes are read leniently: only their shape matters
 Flag = bool | str | None
@@ -44,6 +47,11 @@ class _Envelope(msgspec.Struct):
     error: msgspec.Raw = NO_RAW
     id: str | None = None
     type: str | None = None
+    # Planned state (auditor.planned): templates, Terraform plans, what-if output.
+    schema: msgspec.Raw = msgspec.field(default=NO_RAW, name="$schema")
+    format_version: msgspec.Raw = NO_RAW
+    changes: msgspec.Raw = NO_RAW
+    properties: msgspec.Raw = NO_RAW
 
 
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
@@ -73,8 +81,9 @@ class Document:
     release: Callable[[int], None] | None = None
 
 
-def read_document(path: str, text: Buffer) -> Document:
-    """Classify a UTF-8 JSON (or JSON Lines) document and return its rows lazily."""
+def read_document(path: str, text: Buffer, context: PlannedContext | None = None) -> Document:
+    """Classify a UTF-8 JSON (or JSON Lines) document and return its rows lazily. `context`
+    places planned resources of templates and plans that do not name their target."""
     start = _first_byte(text)
     if start == -1:
         raise UserError("the file is empty; expected a JSON export of Resource Graph rows",
@@ -105,7 +114,7 @@ def read_document(path: str, text: Buffer) -> Document:
         if "trailing characters" in str(error):
             return _json_lines(path, text, flattened)
         raise _malformed(path, text, error) from None
-    return _from_envelope(path, text, envelope, flattened)
+    return _from_envelope(path, text, envelope, flattened, context)
 
 
 def decode_row(path: str, index: int, raw: msgspec.Raw | bytes) -> Row:
@@ -124,7 +133,12 @@ def _from_rows_envelope(path: str, env: _RowsEnvelope, flattened: bool) -> Docum
     return _resource_graph(path, env, env.data, flattened)
 
 
-def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> Document:
+def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool,
+                   context: PlannedContext | None = None) -> Document:
+    if env.schema or env.format_version or env.changes or (env.properties and not env.id):
+        document = _planned(path, _any_decoder.decode(text), context)
+        if document is not None:
+            return document
     if env.error and bytes(env.error).strip() != b"null" and not env.data and not env.value:
         detail = _any_decoder.decode(env.error)
         code = detail.get("code", "") if isinstance(detail, dict) else ""
@@ -133,6 +147,10 @@ def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> 
                         "export again", Location(path))
     if env.responses and env.parameters:
         body = actions.success_body(path, _any_decoder.decode(env.responses))
+        planned = _planned(path, body, context)
+        if planned is not None:
+            planned.format = f"REST API example ({planned.format})"
+            return planned
         if any(key in body for key in ("id", "value", "data")):
             document = read_document(path, _encode(body))
         else:
@@ -153,7 +171,19 @@ def _from_envelope(path: str, text: Buffer, env: _Envelope, flattened: bool) -> 
     if env.id is not None or env.type is not None:
         return _rows_document(path, "ARM REST resource", [msgspec.Raw(text)], flattened)
     raise UserError("unrecognised JSON shape: expected az graph query output, a Resource Graph "
-                    "or ARM REST response, a list of rows, or a snapshot bundle", Location(path))
+                    "or ARM REST response, a list of rows, a snapshot bundle, an ARM template, "
+                    "what-if output or a Terraform plan", Location(path))
+
+
+def _planned(path: str, value: Any, context: PlannedContext | None) -> Document | None:
+    """A template, what-if output or Terraform plan, as rows (None when it is none of them)."""
+    from auditor.planned import PlannedContext, is_planned, read_planned
+    if not is_planned(value):
+        return None
+    planned = read_planned(path, value, context or PlannedContext())
+    document = _rows_document(path, planned.format, [_encode(r) for r in planned.rows], False)
+    document.warnings.extend(planned.warnings)
+    return document
 
 
 def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -28,11 +28,15 @@ from auditor.model import (
     Snapshot,
     SoftwarePatch,
 )
+from auditor.snapshot import overlay
 from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.rows import Row
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
+
+if TYPE_CHECKING:
+    from auditor.planned import PlannedContext
 
 SCALE_SET = "microsoft.compute/virtualmachinescalesets"
 CONFIGURATION = "microsoft.maintenance/maintenanceconfigurations"
@@ -68,6 +72,7 @@ class _Estate:
         self.runs: dict[tuple[str, str], InstallationRun] = {}
         self.run_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
+        self.deleted: set[str] = set()  # keys a planned change removes
         self._handlers: dict[str, tuple[str, Callable[[Row, str, str], None]]] = {}
 
     def handler(self, spelled: str) -> tuple[str, Callable[[Row, str, str], None]]:
@@ -89,10 +94,30 @@ class _Estate:
         return {CONFIGURATION: self._configuration, ASSIGNMENT: self._assignment,
                 SCALE_SET: self._scale_set}.get(row_type, self._ignore)
 
+    def delete(self, row_id: str) -> None:
+        """A planned change removes this resource (and a machine's assignments with it)."""
+        key = row_id.lower()
+        self.deleted.add(key)
+        for table in (self.machines, self.configurations, self.assignments):
+            table.pop(key, None)
+        for assignment in [a for a in self.assignments.values() if a.resource_key == key]:
+            del self.assignments[assignment.key]
+
     def _machine(self, row: Row, row_id: str, row_type: str) -> None:
         machine = self.norm.machine(row, row_type, row_id)
-        if machine.key in self.machines:
+        known = self.machines.get(machine.key)
+        pair = overlay.pick(machine, known) if known is not None else None
+        if pair is not None:  # a planned machine over the live one
+            planned, live = pair
+            if planned is machine and row.partial is not None:
+                merged = overlay.partial_row(row, live)
+                if merged is not None:
+                    planned = self.norm.machine(merged, row_type, row_id)
+            machine = msgspec.structs.replace(planned, replaces_live=True)
+        elif known is not None:
             self.norm.warn("duplicate-row", "this machine appears twice; the later row is kept")
+        if machine.planned is None and machine.key in self.deleted:
+            return
         self.machines[machine.key] = machine
 
     def _assessment(self, row: Row, row_id: str, row_type: str) -> None:
@@ -116,10 +141,18 @@ class _Estate:
 
     def _configuration(self, row: Row, row_id: str, row_type: str) -> None:
         configuration = self.norm.configuration(row, row_id)
+        known = self.configurations.get(configuration.key)
+        if configuration.planned is None and (configuration.key in self.deleted or (
+                known is not None and known.planned is not None)):
+            return  # the planned state wins over the live one, whatever the input order
         self.configurations[configuration.key] = configuration
 
     def _assignment(self, row: Row, row_id: str, row_type: str) -> None:
         assignment = self.norm.assignment(row, row_id)
+        known = self.assignments.get(assignment.key)
+        if assignment.planned is None and (assignment.key in self.deleted or (
+                known is not None and known.planned is not None)):
+            return
         self.assignments[assignment.key] = assignment
 
     def _scale_set(self, row: Row, row_id: str, row_type: str) -> None:
@@ -133,10 +166,12 @@ def _later(candidate: datetime | None, known: datetime | None) -> bool:
     return known is None or (candidate is not None and candidate >= known)
 
 
-def load_estate(paths: Iterable[Path | str], *, keep_raw: bool = False) -> Snapshot:
+def load_estate(paths: Iterable[Path | str], *, keep_raw: bool = False,
+                context: PlannedContext | None = None) -> Snapshot:
     """Read, normalise and link every input. `keep_raw` keeps each row's property bag
-    (undecoded) for rules that read raw paths; without it a bundle streams in bounded memory."""
-    return build_snapshot(inputs(Path(p) for p in paths), keep_raw)
+    (undecoded) for rules that read raw paths; without it a bundle streams in bounded memory.
+    `context` places planned resources (templates and plans) that do not name their target."""
+    return build_snapshot(inputs((Path(p) for p in paths), context), keep_raw)
 
 
 def load_rows(rows: list[dict[str, Any]], name: str = "<rows>", *,
@@ -175,6 +210,9 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                             "the row has no id; the auditor needs one row per resource with its "
                             "id column (project id, name, type, properties), not a summary such "
                             "as summarize count()", Location(document.path, row=index, field="id"))
+                    if row.change == "delete":
+                        estate.delete(row_id)
+                        continue
                     row_type, handle = estate.handler(row.type or type_from_id(row_id))
                     if not row_type:
                         raise UserError(

@@ -23,7 +23,7 @@ from auditor.model import (
     SoftwarePatch,
     Source,
 )
-from auditor.snapshot import coerce, lenient, orchestration, schedule
+from auditor.snapshot import coerce, lenient, orchestration, schedule, unknown
 from auditor.snapshot.envelopes import validation_message
 from auditor.snapshot.rows import (
     AssessmentProperties,
@@ -153,6 +153,7 @@ class Normalizer:
             config = os_profile.linuxConfiguration if os_type is OsType.LINUX \
                 else os_profile.windowsConfiguration or os_profile.linuxConfiguration
         image = props.storageProfile.imageReference if props.storageProfile else None
+        patch = _patch_settings(kind, os_type, config)
         power = None
         view = props.extended.instanceView if props.extended else None
         if view and view.powerState:
@@ -164,13 +165,14 @@ class Normalizer:
             subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
             resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
             location=coerce.location(row.location), tags=_tags(row.tags), os_type=os_type,
-            os_name=props.osName, patch=_patch_settings(kind, os_type, config),
+            os_name=props.osName, patch=patch,
             image=ImageReference(publisher=image.publisher, offer=image.offer, sku=image.sku,
                                  version=image.version, id=image.id) if image else None,
             power_state=power, agent_status=props.status if kind is MachineKind.ARC else None,
             last_status_change=self.time(props.lastStatusChange, "properties.lastStatusChange"),
             allow_extension_operations=os_profile.allowExtensionOperations if os_profile else None,
-            source=self.source(), raw=row.properties if self.keep_raw else None)
+            source=self.source(), raw=row.properties if self.keep_raw else None,
+            planned=row.planned, unknown=_unknown("machine", row, patch.mode_explicit))
 
     def assessment(self, row: Row, row_id: str) -> Assessment:
         props = self.properties(row, AssessmentProperties)
@@ -261,7 +263,8 @@ class Normalizer:
             windows_classifications=_classes(install.windowsParameters if install else None),
             linux_classifications=_classes(install.linuxParameters if install else None),
             tags=_tags(row.tags), source=self.source(),
-            raw=row.properties if self.keep_raw else None)
+            raw=row.properties if self.keep_raw else None, planned=row.planned,
+            unknown=_unknown("configuration", row))
 
     def assignment(self, row: Row, row_id: str) -> Assignment:
         props = self.properties(row, AssignmentProperties)
@@ -293,7 +296,8 @@ class Normalizer:
             id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
             maintenance_configuration_id=configuration, configuration_key=configuration.lower(),
             resource_id=scope_id, resource_key=scope_id.lower(), dynamic=dynamic,
-            filter=criteria, source=self.source())
+            filter=criteria, source=self.source(), planned=row.planned,
+            unknown=_unknown("assignment", row))
 
 
 def _patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSettings:
@@ -317,6 +321,16 @@ def _patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSet
         provision_vm_agent=config.provisionVMAgent if config else None,
         orchestration_mode=orchestration.orchestration_mode(kind, os_type, effective_mode,
                                                             bool(bypass)))
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _unknown(record: str, row: Row, mode_set: bool = True) -> frozenset[str]:
+    """A planned row's unknown paths, as the rule paths they make unknown."""
+    if row.unknown is None and row.partial is None:
+        return _NOTHING
+    return unknown.model_paths(record, [*(row.unknown or ()), *(row.partial or ())], mode_set)
 
 
 def _id_part(row_id: str, segment: str) -> str:

@@ -47,6 +47,11 @@ class Row(msgspec.Struct):
     location: str | None = None
     tags: dict[str, str | int | float | bool | None] | None = None
     properties: msgspec.Raw = NO_RAW
+    # Planned rows only (auditor/planned/rows.py); no Resource Graph column starts with `$`.
+    planned: str | None = msgspec.field(default=None, name="$planned")
+    unknown: list[str] | None = msgspec.field(default=None, name="$unknown")
+    change: str | None = msgspec.field(default=None, name="$change")
+    partial: list[str] | None = msgspec.field(default=None, name="$partial")
 
 
 class _AutomaticByPlatformSettings(msgspec.Struct):

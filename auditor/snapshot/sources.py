@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
@@ -28,6 +28,9 @@ from auditor.model import LoadWarning
 from auditor.snapshot.coerce import to_time
 from auditor.snapshot.envelopes import Buffer, Document, decode_row, read_document
 from auditor.snapshot.rows import Row
+
+if TYPE_CHECKING:
+    from auditor.planned import PlannedContext
 
 BUNDLE_FORMAT = "aum-auditor-snapshot"
 BUNDLE_VERSION = 1
@@ -48,13 +51,14 @@ class Input:
     warnings: list[LoadWarning] = field(default_factory=list)
 
 
-def inputs(paths: Iterable[Path]) -> Iterator[Input]:
-    """Yield every input below the given paths, in a stable order."""
+def inputs(paths: Iterable[Path], context: PlannedContext | None = None) -> Iterator[Input]:
+    """Yield every input below the given paths, in a stable order. `context` places planned
+    resources (templates, plans) that do not name their subscription or resource group."""
     found = False
     for path in paths:
         if not path.exists():
             raise UserError("no such file or directory", Location(str(path)))
-        for item in _expand(path):
+        for item in _expand(path, context):
             found = True
             yield item
     if not found:
@@ -62,7 +66,7 @@ def inputs(paths: Iterable[Path]) -> Iterator[Input]:
                         "files exported with az graph query, REST responses or a bundle")
 
 
-def _expand(path: Path) -> Iterator[Input]:
+def _expand(path: Path, context: PlannedContext | None = None) -> Iterator[Input]:
     if path.is_dir():
         if (path / "manifest.json").is_file():
             yield _bundle(str(path), _DirectoryReader(path))
@@ -76,11 +80,11 @@ def _expand(path: Path) -> Iterator[Input]:
             yield _bundle(str(bundle), _DirectoryReader(bundle))
         for child in children:
             if not any(bundle in child.parents for bundle in bundles):
-                yield from _expand(child)
+                yield from _expand(child, context)
     elif path.name.lower().endswith(_ARCHIVE_SUFFIXES):
         yield _bundle(str(path), _archive(path), _sha256(path))
     else:
-        yield _document(path)
+        yield _document(path, context)
 
 
 def _usable(path: Path) -> bool:
@@ -88,14 +92,14 @@ def _usable(path: Path) -> bool:
     return name == "manifest.json" or name.endswith(_DOCUMENT_SUFFIXES + _ARCHIVE_SUFFIXES)
 
 
-def _document(path: Path) -> Input:
+def _document(path: Path, context: PlannedContext | None = None) -> Input:
     data = _map(path)
     head = bytes(data[:4096])
     if BUNDLE_FORMAT.encode() in head and b'"formatVersion"' in head:
         return _bundle(str(path.parent), _DirectoryReader(path.parent))
     digest = _Digest(data)
     text = to_utf8(str(path), data)
-    document = read_document(str(path), text)
+    document = read_document(str(path), text, context)
     if isinstance(text, mmap.mmap) and hasattr(text, "madvise"):
         document.release = _Release(text)
     return Input(str(path), digest, iter([document]))

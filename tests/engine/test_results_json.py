@@ -73,7 +73,7 @@ def test_findings_are_sorted_by_rule_then_resource(example: tuple[bytes, bytes])
 def test_summary_counts_are_the_counts_of_findings(example: tuple[bytes, bytes]) -> None:
     document = json.loads(example[0])
     findings, summary = document["findings"], document["summary"]
-    outcomes = ("pass", "fail", "not_applicable", "waived", "error")
+    outcomes = ("pass", "fail", "not_applicable", "waived", "error", "unknown")
     by_outcome = Counter(f["outcome"] for f in findings)
     assert summary["byOutcome"] == {o: by_outcome.get(o, 0) for o in outcomes}
     for rule_id, counts in summary["byRule"].items():

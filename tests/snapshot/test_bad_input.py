@@ -26,7 +26,8 @@ def message(path: Path) -> str:
      ":4: malformed JSON: trailing comma in object; fix the file or export it again"),
     ("unknown-envelope.json",
      (": unrecognised JSON shape: expected az graph query output, a Resource Graph or ARM REST "
-      "response, a list of rows, or a snapshot bundle")),
+      "response, a list of rows, a snapshot bundle, an ARM template, what-if output or a "
+      "Terraform plan")),
     ("row-without-id.json",
      (": row 0: id: the row has no id; the auditor needs one row per resource with its id column "
       "(project id, name, type, properties), not a summary such as summarize count()")),
@@ -94,7 +95,8 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     # A REST result body saved on its own names no machine, and `"error": null` is no error.
     ('{"status": "Succeeded", "assessmentActivityId": "0", "error": null}',
      (": unrecognised JSON shape: expected az graph query output, a Resource Graph or ARM REST "
-      "response, a list of rows, or a snapshot bundle")),
+      "response, a list of rows, a snapshot bundle, an ARM template, what-if output or a "
+      "Terraform plan")),
 ])
 def test_bad_json(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, "export.json", text)
