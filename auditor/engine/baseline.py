@@ -1,5 +1,7 @@
-"""Compare a run with an earlier one by fingerprint: which failing findings are new, which
-unchanged, which resolved. Pure: two result models in, one out."""
+"""Compare a run with an earlier one: failing findings new, unchanged or resolved.
+
+Findings are matched by fingerprint (rule and resource). Pure: two result models in, one out.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""What changed since the baseline, computed once for the reports: counts, per-rule lists and
-the sentences that say it ("12 machines newly failing AUM002 since 2026-11-09")."""
+"""What changed since the baseline, computed once for the HTML, Markdown and terminal reports.
+
+Counts, per-rule lists, and the sentences that say it: "12 machines newly failing AUM002 since
+2026-11-09".
+"""
 
 from __future__ import annotations
 

@@ -3,15 +3,19 @@
 The CLI prints them when GITHUB_ACTIONS is set. Text from Azure data is escaped as the runner
 requires (`%`, CR and LF in the message; also `:` and `,` in a property), so that no name or
 message can end a command or start another. With a baseline, only new failing findings are
-annotated: what already failed is not news on a pull request. At most LIMIT findings are
-annotated, the most severe first; a final notice says how many more there are.
+annotated: what already failed is not news on a pull request.
+
+GitHub shows 10 error, 10 warning and 10 notice annotations of a step (and 50 of a job), so at
+most PER_LEVEL errors and PER_LEVEL warnings are printed, the most severe first, and a final
+notice says how many failing findings were not annotated: a large estate does not flood the
+log, and nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 from auditor.engine.results import AuditResult, Finding, Outcome
 
-LIMIT = 50
+PER_LEVEL = 10
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FAILING = (Outcome.FAIL, Outcome.ERROR)
 
@@ -41,24 +45,27 @@ def priority(finding: Finding) -> tuple[int, bool, str, str]:
     return rank, finding.outcome is not Outcome.ERROR, finding.rule_id, finding.resource_id.lower()
 
 
-def render(result: AuditResult, limit: int = LIMIT) -> str:
+def render(result: AuditResult, per_level: int = PER_LEVEL) -> str:
     names = {rule.id: rule.name for rule in result.rules}
     failing = sorted((f for f in result.findings if f.outcome in FAILING
                       and f.baseline_state != "unchanged"), key=priority)
+    shown = [f for f in failing if level(f) == "error"][:per_level] \
+        + [f for f in failing if level(f) == "warning"][:per_level]
     lines = []
-    for finding in failing[:limit]:
+    for finding in sorted(shown, key=priority):
         new = "New " if finding.baseline_state == "new" else ""
         title = f"{new}{finding.rule_id} {names.get(finding.rule_id, '')} ({finding.severity})"
         verb = "could not be judged" if finding.outcome is Outcome.ERROR else "fails"
         message = (f"{finding.resource_name or finding.resource_id} {verb}: {finding.message} "
                    f"[{finding.resource_id}]")
         lines.append(command(level(finding), message, title=title))
-    if len(failing) > limit:
-        more = len(failing) - limit
-        lines.append(command("notice", f"{more:,} more {'new ' * bool(result.baseline)}failing "
-                             f"finding{'s' * (more != 1)} not annotated; the reports list "
-                             "every one", title=f"{result.tool.name}: annotations capped at "
-                                                f"{limit}"))
+    if len(failing) > len(shown):
+        more = len(failing) - len(shown)
+        lines.append(command(
+            "notice", f"{more:,} more {'new ' * bool(result.baseline)}failing finding"
+                      f"{'s' * (more != 1)} not annotated (GitHub shows {per_level} errors and "
+                      f"{per_level} warnings of a step); the reports list every one",
+            title=f"{result.tool.name}: annotations capped"))
     if result.baseline is not None and result.baseline.counts.unchanged:
         unchanged = result.baseline.counts.unchanged
         lines.append(command("notice", f"{unchanged:,} failing finding{'s' * (unchanged != 1)} "

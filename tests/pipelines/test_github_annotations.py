@@ -18,10 +18,11 @@ def test_the_annotations_of_the_example(example_result: AuditResult,
                                         golden: Callable[[str, bytes], None]) -> None:
     text = github_annotations.render(example_result)
     lines = text.splitlines()
-    assert len(lines) == 51
-    assert [line.split(" ", 1)[0] for line in lines].count("::error") == 19  # the high ones
-    assert lines[-1] == ("::notice title=aum-auditor%3A annotations capped at 50::6 more "
-                         "failing findings not annotated; the reports list every one")
+    kinds = [line.split(" ", 1)[0] for line in lines]
+    assert kinds == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"]  # 19 high, 37 lower
+    assert lines[-1] == ("::notice title=aum-auditor%3A annotations capped::36 more failing "
+                         "findings not annotated (GitHub shows 10 errors and 10 warnings of a "
+                         "step); the reports list every one")
     golden("annotations.txt", text.encode("utf-8"))
 
 
@@ -70,10 +71,16 @@ def test_hostile_names_cannot_start_another_command(example_result: AuditResult)
 
 
 def test_the_cap_and_its_notice(example_result: AuditResult) -> None:
-    lines = github_annotations.render(example_result, limit=3).splitlines()
-    assert len(lines) == 4
-    assert lines[-1].endswith("::53 more failing findings not annotated; the reports list "
-                              "every one")
+    lines = github_annotations.render(example_result, per_level=2).splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 2 + ["::warning"] * 2 \
+        + ["::notice"]
+    assert lines[-1].endswith("::52 more failing findings not annotated (GitHub shows 2 errors "
+                              "and 2 warnings of a step); the reports list every one")
+
+
+def test_no_notice_when_everything_is_annotated(example_result: AuditResult) -> None:
+    text = github_annotations.render(example_result, per_level=60)
+    assert text.count("\n") == 56 and "::notice" not in text
 
 
 def test_with_a_baseline_only_new_findings_are_annotated(example_result: AuditResult) -> None:
@@ -95,6 +102,6 @@ def test_printed_by_the_cli_only_inside_github_actions(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     inside = auditor("audit", "--example", "--output-dir", "out")
     assert inside.stdout.startswith("::error title=AUM002 ")
-    assert inside.stdout.count("\n::") == 50
-    assert inside.stdout.split("\n")[51].startswith("NOT COMPLIANT: ")
+    assert inside.stdout.count("\n::") == 20
+    assert inside.stdout.split("\n")[21].startswith("NOT COMPLIANT: ")
     assert inside.code == outside.code == 1

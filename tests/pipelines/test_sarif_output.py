@@ -145,7 +145,7 @@ def test_baseline_states_are_carried(example_result: AuditResult, sarif_of: Sari
 @pytest.mark.parametrize(("path", "uri"), [
     ("export/machines.json", "export/machines.json"),
     ("./export dir/m#1.json", "export%20dir/m%231.json"),
-    ("/home/runner/work/estate/snapshot.zip", "file:///home/runner/work/estate/snapshot.zip"),
+    ("/srv/exports/snapshot.zip", "file:///srv/exports/snapshot.zip"),
     ("C:\\exports\\machines.json", "file:///C:/exports/machines.json"),
     ("exports\\machines.json", "exports/machines.json"),
 ])
