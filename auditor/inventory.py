@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from auditor.errors import Location
 from auditor.model import Snapshot
+from auditor.report.csv_findings import cell  # formula injection: names come from Azure
 from auditor.rules.compile import render
 
 COLUMNS = ("name", "subscription", "resourceGroup", "kind", "os", "orchestrationMode",
@@ -60,7 +61,8 @@ def as_csv(lines: list[dict[str, str]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(lines)
+    writer.writerows({key: value if value == "-" else cell(value) for key, value in line.items()}
+                     for line in lines)
     return buffer.getvalue()
 
 

@@ -152,3 +152,17 @@ def test_inspect_without_inputs(tmp_path: Path) -> None:
     done = auditor("inspect", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "give at least one export, bundle or directory (or --example)\n"
+
+
+def test_inspect_csv_cannot_smuggle_a_formula(tmp_path: Path) -> None:
+    """A machine named like a spreadsheet formula stays text in `inspect --format csv`."""
+    row = {"id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+                 "Microsoft.Compute/virtualMachines/=HYPERLINK(1)",
+           "name": "=HYPERLINK(\"http://x\")", "type": "microsoft.compute/virtualmachines",
+           "properties": {"storageProfile": {"osDisk": {"osType": "Linux"}}}}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([row]), "utf-8")
+    result = subprocess.run([sys.executable, "-m", "auditor", "inspect", str(export), "--format",
+                             "csv"], capture_output=True, text=True, check=True)
+    machine = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert machine["name"] == "'=HYPERLINK(\"http://x\")"
