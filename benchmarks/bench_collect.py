@@ -67,7 +67,8 @@ class Catalogue:
 
 def serve(machines: int, delay: float, pki_dir: Path) -> None:
     """The child process: print the port, then answer until killed."""
-    from fakegraph import Pki, TLSServer
+    # The test suite's fake, put on sys.path at run time.
+    from fakegraph import Pki, TLSServer  # type: ignore[import-not-found]
     catalogue = Catalogue(machines)
     stats = {"pages": 0, "late": 0, "build": 0.0}
 

@@ -102,7 +102,7 @@ def render(result: Any, workdir: Path) -> tuple[Path, dict[str, float]]:
 
 
 def measure(path: Path, repeat: int) -> dict[str, list[float]]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import ConsoleMessage, Error, sync_playwright
     times: dict[str, list[float]] = {}
 
     def note(name: str, seconds: float) -> None:
@@ -113,9 +113,16 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
             errors: list[str] = []
-            page.on("console", lambda m, errors=errors: errors.append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+
+            def console(message: ConsoleMessage, errors: list[str] = errors) -> None:
+                if message.type == "error":
+                    errors.append(message.text)
+
+            def failed(error: Error, errors: list[str] = errors) -> None:
+                errors.append(str(error))
+
+            page.on("console", console)
+            page.on("pageerror", failed)
             page.goto(path.as_uri(), wait_until="commit", timeout=120_000)
             page.wait_for_selector("html[data-ready]", timeout=120_000)
             if page.get_attribute("html", "data-ready") != "true" or errors:

@@ -352,10 +352,10 @@ def test_rules_list(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == [rule.id for rule in BUILTIN]
     assert [line.split()[0] for line in lines[:4]] == ["AUM001", "AUM002", "AUM003", "AUM004"]
-    for line, rule in zip(lines, BUILTIN):
+    for line, rule in zip(lines, BUILTIN, strict=True):
         assert line.split()[1:3] == [rule.severity.value, rule.name]
         assert line.endswith(rule.docs.summary)
-    widths = {line.index(rule.docs.summary) for line, rule in zip(lines, BUILTIN)}
+    widths = {line.index(rule.docs.summary) for line, rule in zip(lines, BUILTIN, strict=True)}
     assert len(widths) == 1  # the summaries line up
 
 

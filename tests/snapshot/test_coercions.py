@@ -37,7 +37,7 @@ def test_to_bool(value: bool | str | int | None, expected: bool | None) -> None:
 
 
 def test_to_bool_refuses_other_words() -> None:
-    with pytest.raises(ValueError, match="^expected true or false, got 'sometimes'$"):
+    with pytest.raises(ValueError, match=r"^expected true or false, got 'sometimes'$"):
         coerce.to_bool("sometimes")
 
 
@@ -50,7 +50,7 @@ def test_to_int(value: str | float | None, expected: int | None) -> None:
 
 @pytest.mark.parametrize("value", ["three", "2.5", 2.5, True])
 def test_to_int_refuses_what_is_not_a_count(value: object) -> None:
-    with pytest.raises(ValueError, match="^expected a whole number, got "):
+    with pytest.raises(ValueError, match=r"^expected a whole number, got "):
         coerce.to_int(value)  # type: ignore[arg-type]
 
 

@@ -129,7 +129,7 @@ def test_inspect_several_inputs(tmp_path: Path) -> None:
         "arc-db-01", "vm-bnd-01", "vm-bnd-02", "vm-web-01"]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in BAD.iterdir()) + ["missing.json"])
+@pytest.mark.parametrize("name", [*sorted(p.name for p in BAD.iterdir()), "missing.json"])
 def test_inspect_bad_input(tmp_path: Path, name: str) -> None:
     with pytest.raises(UserError) as caught:
         load_estate([BAD / name])
