@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import msgspec
 import pytest
 
+from auditor.audit import AuditRequest, run_audit
+from auditor.cli import example_estate
+from auditor.engine.results import AuditResult
 from auditor.rules.load import validate_rule
 from auditor.rules.spec import Rule
 
@@ -208,3 +213,27 @@ def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see the same output wherever they run: inside GitHub Actions, `auditor audit`
     would also print workflow commands (tests that want them set GITHUB_ACTIONS themselves)."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+# ----- the example estate's results -----------------------------------------------------------
+
+CLOCK = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+EXAMPLE = "examples/estate"
+"""How the goldens name the bundled example, wherever the package is installed."""
+
+
+def portable(result: AuditResult, where: str) -> AuditResult:
+    """The result with the example estate's absolute location replaced by EXAMPLE."""
+    def name(path: str) -> str:
+        return EXAMPLE + path[len(where):] if path.startswith(where) else path
+    replace = msgspec.structs.replace
+    return replace(result,
+                   inputs=tuple(replace(i, path=name(i.path)) for i in result.inputs),
+                   warnings=tuple(replace(w, file=name(w.file)) for w in result.warnings))
+
+
+@pytest.fixture(scope="session")
+def example_result() -> AuditResult:
+    """The bundled example estate audited with the built-in pack, its location portable."""
+    estate = example_estate()
+    return portable(run_audit(AuditRequest(inputs=[estate]), CLOCK), str(estate))

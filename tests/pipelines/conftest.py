@@ -1,5 +1,5 @@
-"""Pipeline fixtures: the example estate's results, the official SARIF and JUnit schemas (every
-SARIF and JUnit file a test makes goes through them), and the CLI run in-process."""
+"""Pipeline fixtures: the official SARIF and JUnit schemas (every SARIF and JUnit file a test
+makes goes through them), and the CLI run in-process."""
 
 from __future__ import annotations
 
@@ -8,40 +8,17 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import msgspec
 import pytest
 import xmlschema
 
 from auditor import cli
-from auditor.audit import AuditRequest, run_audit
-from auditor.engine.results import AuditResult
 
 SCHEMAS = Path(__file__).parent.parent / "fixtures" / "schemas"
-CLOCK = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
-EXAMPLE = "examples/estate"
-"""How the goldens name the bundled example, wherever the package is installed."""
-
-
-def portable(result: AuditResult, where: str) -> AuditResult:
-    """The result with the example estate's absolute location replaced by EXAMPLE."""
-    def name(path: str) -> str:
-        return EXAMPLE + path[len(where):] if path.startswith(where) else path
-    replace = msgspec.structs.replace
-    return replace(result,
-                   inputs=tuple(replace(i, path=name(i.path)) for i in result.inputs),
-                   warnings=tuple(replace(w, file=name(w.file)) for w in result.warnings))
-
-
-@pytest.fixture(scope="session")
-def example_result() -> AuditResult:
-    estate = cli.example_estate()
-    return portable(run_audit(AuditRequest(inputs=[estate]), CLOCK), str(estate))
 
 
 @cache

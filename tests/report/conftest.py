@@ -1,4 +1,4 @@
-"""Report fixtures: the example estate's results, with its install location named portably."""
+"""Report fixtures: the CLI run as a user runs it, and an export full of hostile strings."""
 
 from __future__ import annotations
 
@@ -6,36 +6,10 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
-
-from auditor.audit import AuditRequest, run_audit
-from auditor.cli import example_estate
-from auditor.engine.results import AuditResult
-
-CLOCK = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
-EXAMPLE = "examples/estate"
-"""How the goldens name the bundled example, wherever the package is installed."""
-
-
-def portable(result: AuditResult, where: str) -> AuditResult:
-    """The result with the example estate's absolute location replaced by EXAMPLE."""
-    def name(path: str) -> str:
-        return EXAMPLE + path[len(where):] if path.startswith(where) else path
-    replace = msgspec.structs.replace
-    return replace(result,
-                   inputs=tuple(replace(i, path=name(i.path)) for i in result.inputs),
-                   warnings=tuple(replace(w, file=name(w.file)) for w in result.warnings))
-
-
-@pytest.fixture(scope="session")
-def example_result() -> AuditResult:
-    estate = example_estate()
-    return portable(run_audit(AuditRequest(inputs=[estate]), CLOCK), str(estate))
 
 
 def audit(cwd: Path, *args: str, formats: str = "json,html,md") -> Path:

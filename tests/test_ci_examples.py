@@ -1,5 +1,5 @@
-"""The ready-made pipelines in examples/ci/: each parses as YAML, every `auditor` command line in
-it is accepted by the CLI's argument parser, and each does what the README says it does."""
+"""The ready-made pipelines in examples/ci/: each parses as YAML, every `auditor` command line
+in it is accepted by the CLI's argument parser, and each does what the README says it does."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ import yaml
 
 from auditor.cli import parser
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CI = ROOT / "examples" / "ci"
-OURS = ("weekly-governance.yml", "pr-baseline-check.yml", "azure-pipelines-weekly.yml")
+FILES = sorted(CI.glob("*.yml")) + sorted(CI.glob("*.yaml"))
+WEEKLY_AND_BASELINE = ("weekly-governance.yml", "pr-baseline-check.yml",
+                       "azure-pipelines-weekly.yml")
+PRE_DEPLOYMENT = ("github-actions-pre-deployment.yml", "azure-pipelines-pre-deployment.yml")
 SHELL_OPERATORS = {";", "&&", "||", "|", ">", ">>", "<", "&", "2>", "2>&1"}
 
 
@@ -51,7 +54,11 @@ def load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", sorted(CI.glob("*.yml")), ids=lambda p: p.name)
+def test_every_documented_pipeline_is_shipped() -> None:
+    assert {p.name for p in FILES} >= {*WEEKLY_AND_BASELINE, *PRE_DEPLOYMENT}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_every_auditor_command_line_parses(path: Path) -> None:
     document = load(path)
     assert isinstance(document, dict)
@@ -64,10 +71,6 @@ def test_every_auditor_command_line_parses(path: Path) -> None:
             pytest.fail(f"{path.name}: `auditor {shlex.join(args)}` is refused by the parser")
         if getattr(parsed, "fail_on_new", False):
             assert parsed.baseline is not None, f"{path.name}: --fail-on-new without --baseline"
-
-
-def test_ours_are_there() -> None:
-    assert all((CI / name).is_file() for name in OURS)
 
 
 def steps(document: Any) -> list[dict[str, Any]]:
@@ -122,5 +125,19 @@ def test_the_azure_pipeline_publishes_junit() -> None:
 
 def test_the_readme_links_them() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in OURS:
+    for name in WEEKLY_AND_BASELINE:
         assert f"(examples/ci/{name})" in readme, name
+
+
+@pytest.mark.parametrize("name", PRE_DEPLOYMENT)
+def test_the_pre_deployment_jobs_check_write_markdown_and_fail_on_high(name: str) -> None:
+    text = (CI / name).read_text("utf-8")
+    for argv in command_lines(load(CI / name)):
+        args = parser().parse_args(argv)
+        assert args.command == "audit"
+        assert args.preset == "pre-deployment"
+        assert "md" in args.format.split(",")
+        assert args.fail_on == "high"
+        assert args.planned or args.paths  # a plan or a compiled template
+    assert "GITHUB_STEP_SUMMARY" in text or "##vso[task.uploadsummary]" in text
+    assert "terraform show -json" in text and "az bicep build" in text
