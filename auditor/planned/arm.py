@@ -13,7 +13,7 @@ from typing import Any
 from auditor.errors import Location, UserError
 from auditor.planned.context import PlannedContext
 from auditor.planned.expressions import Scope, Unknown, evaluate
-from auditor.planned.functions import FUNCTIONS
+from auditor.planned.functions import FUNCTIONS, provider_path
 from auditor.planned.rows import Planned, make_row
 
 _SCOPES = {"deploymenttemplate.json": "resourceGroup",
@@ -98,14 +98,6 @@ def _parameters(path: str, template: dict[str, Any], given: dict[str, Any], scop
         if isinstance(spec, dict) and str(spec.get("type", "")).lower() in _SECURE:
             values[name] = Unknown("a secure parameter is never read")
     return values
-
-
-def _path(kind: str, names: list[str]) -> str:
-    segments = kind.split("/")
-    parts = [segments[0]]
-    for child, name in zip(segments[1:], names, strict=True):
-        parts += [child, name]
-    return "/providers/" + "/".join(parts)
 
 
 class _Walker:
@@ -200,13 +192,13 @@ class _Walker:
                 return None
             namespace = names[count]
             arm_type = f"{namespace}/{extension}"
-            return (base + _path(target, names[:count]) + _path(arm_type, names[count + 1:]),
-                    arm_type)
+            return (base + provider_path(target, names[:count])
+                    + provider_path(arm_type, names[count + 1:]), arm_type)
         if len(names) != len(kind.split("/")) - 1:
             self.warn("planned-unreadable", f"{label}: the name has {len(names)} segment(s) but "
                       f"the type needs {len(kind.split('/')) - 1}; it is not judged")
             return None
-        own = _path(kind, names)
+        own = provider_path(kind, names)
         if "scope" not in resource:
             return base + own, kind
         target = evaluate(resource["scope"], scope)

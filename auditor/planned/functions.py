@@ -17,7 +17,6 @@ from auditor.planned.expressions import (
     Node,
     Scope,
     Unknown,
-    contains_unknown,
     first_unknown,
     member,
 )
@@ -126,7 +125,8 @@ def _type_and_names(values: list[Any]) -> tuple[list[Any], str, list[str]]:
     return values[:at], kind, names
 
 
-def _path(kind: str, names: list[str]) -> str:
+def provider_path(kind: str, names: list[str]) -> str:
+    """`Microsoft.Compute/virtualMachines`, [`vm`] → `/providers/Microsoft.Compute/...s/vm`."""
     segments = kind.split("/")
     parts = [segments[0]]
     for child, name in zip(segments[1:], names, strict=True):
@@ -134,40 +134,47 @@ def _path(kind: str, names: list[str]) -> str:
     return "/providers/" + "/".join(parts)
 
 
-def _resource_id(scope: Scope, args: tuple[Node, ...]) -> Any:
+def _id_parts(scope: Scope, args: tuple[Node, ...],
+              function: str) -> tuple[list[Any], str, list[str]] | Unknown:
+    """The leading scope values, the type and the names of a resourceId-style call."""
     values = _values(scope, args)
-    if contains_unknown(values):
-        return first_unknown(values)
+    unknown = first_unknown(values)
+    if unknown is not None:
+        return unknown
     try:
-        before, kind, names = _type_and_names(values)
+        return _type_and_names(values)
     except ValueError as error:
-        return Unknown(f"resourceId() failed: {error}")
+        return Unknown(f"{function}() failed: {error}")
+
+
+def _resource_id(scope: Scope, args: tuple[Node, ...]) -> Any:
+    parts = _id_parts(scope, args, "resourceId")
+    if isinstance(parts, Unknown):
+        return parts
+    before, kind, names = parts
     subscription, group = scope.subscription, scope.resource_group
     if len(before) == 1:
         group = str(before[0])
     elif len(before) >= 2:
         subscription, group = str(before[0]), str(before[1])
-    return f"/subscriptions/{subscription}/resourceGroups/{group}{_path(kind, names)}"
+    return f"/subscriptions/{subscription}/resourceGroups/{group}{provider_path(kind, names)}"
 
 
 def _subscription_resource_id(scope: Scope, args: tuple[Node, ...]) -> Any:
-    values = _values(scope, args)
-    if contains_unknown(values):
-        return first_unknown(values)
-    try:
-        before, kind, names = _type_and_names(values)
-    except ValueError as error:
-        return Unknown(f"subscriptionResourceId() failed: {error}")
+    parts = _id_parts(scope, args, "subscriptionResourceId")
+    if isinstance(parts, Unknown):
+        return parts
+    before, kind, names = parts
     subscription = str(before[0]) if before else scope.subscription
-    return f"/subscriptions/{subscription}{_path(kind, names)}"
+    return f"/subscriptions/{subscription}{provider_path(kind, names)}"
 
 
 def _tenant_resource_id(kind: str, *names: Any) -> str:
-    return _path(kind.strip("/"), [str(n) for n in names])
+    return provider_path(kind.strip("/"), [str(n) for n in names])
 
 
 def _extension_resource_id(target: str, kind: str, *names: Any) -> str:
-    return target.rstrip("/") + _path(kind.strip("/"), [str(n) for n in names])
+    return target.rstrip("/") + provider_path(kind.strip("/"), [str(n) for n in names])
 
 
 def _format(template: str, *values: Any) -> str:
