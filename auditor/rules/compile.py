@@ -222,7 +222,9 @@ class Compiler:
         if name == "equals" and isinstance(operand, bool):
             def equals_flag(resource: Any, ctx: Context) -> bool:
                 value = get(resource, ctx)
-                return value is operand or (value is not None and test(value, operand))
+                if isinstance(value, bool):  # the common case, without the operator's dispatch
+                    return value is operand
+                return value is not None and test(value, operand)
             return equals_flag
         if name == "equals" and isinstance(operand, str):
             folded = operand.casefold()
