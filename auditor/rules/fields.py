@@ -122,12 +122,24 @@ def _shortest_period(schedules: tuple[ScheduleView, ...], _: Context) -> float |
     return min(periods, default=None)
 
 
+def run_patches(run: InstallationRun, ctx: Context) -> tuple[SoftwarePatch, ...]:
+    """A run's per-update rows, linked by the run's id (lowercased, as the loader keys them)."""
+    key = f"{run.machine_key}/patchinstallationresults/{run.name.lower()}"
+    return ctx.snapshot.installation_patches.get(key, ())
+
+
+def _all_run_patches(runs: tuple[InstallationRun, ...], ctx: Context
+                     ) -> tuple[SoftwarePatch, ...]:
+    return tuple(patch for run in runs for patch in run_patches(run, ctx))
+
+
+_PATCHES = Relation(SoftwarePatch)
 _RUNS = Relation(InstallationRun, {
     "latest": (lambda runs, _: runs[0] if runs else None, InstallationRun),
     "latestFailed": (_latest_failed, InstallationRun),
+    "patches": (_all_run_patches, _PATCHES),
 })
 _SCHEDULES = Relation(ScheduleView, {"shortestPeriodDays": (_shortest_period, SCALAR)})
-_PATCHES = Relation(SoftwarePatch)
 _ASSESSMENT = _Node("assessment", {
     "latest": (lambda m, ctx: ctx.snapshot.assessments.get(m.key), Assessment),
     "patches": (lambda m, ctx: ctx.snapshot.assessment_patches.get(m.key, ()), _PATCHES),
@@ -148,6 +160,7 @@ EXTRAS: dict[Any, dict[str, tuple[Getter, Any]]] = {
         "assignments": (lambda c, ctx: ctx.assignments_of(c.key), _ASSIGNMENTS),
         "properties": (lambda c, _: c.raw, RAW),
     },
+    InstallationRun: {"patches": (run_patches, _PATCHES)},
     Recurrence: {"periodHours": (lambda r, _: r.period().total_seconds() / 3600, SCALAR)},
     Assignment: {
         "configuration": (lambda a, ctx: ctx.snapshot.configurations.get(a.configuration_key),

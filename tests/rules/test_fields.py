@@ -288,3 +288,33 @@ def test_raw_paths_mark_the_rule_as_reading_raw_rows() -> None:
     assert resolve(Machine, "properties.osProfile.computerName").uses_raw
     assert resolve(Machine, "properties").uses_raw
     assert not resolve(Machine, "patch.mode").uses_raw
+
+
+# ----- per-update rows of installation runs ---------------------------------------------------
+
+def _installed(machine: dict[str, Any], run: dict[str, Any], number: int,
+               state: str) -> dict[str, Any]:
+    name = f"kb{number}"
+    return {"id": f"{run['id']}/softwarePatches/{name}", "name": name,
+            "type": f"{machine['type']}/patchinstallationresults/softwarepatches",
+            "properties": {"patchName": f"Update {number}", "classifications": ["Security"],
+                           "installationState": state}}
+
+
+def test_installation_patches_are_countable_per_machine_and_per_run(
+        make_rule: Any, rows: Any) -> None:
+    machine = rows.vm()
+    older, newer = rows.run(machine, 1, start="2026-11-01T22:00:00Z"), rows.run(machine, 2)
+    # The run rows use the machine id as exported; the patch rows lowercase it, as Resource
+    # Graph tables may: they still link, ignoring case.
+    data = [machine, older, newer, _installed(machine, older, 1, "Failed"),
+            {**_installed(machine, newer, 2, "Failed"),
+             "id": _installed(machine, newer, 2, "Failed")["id"].lower()},
+            _installed(machine, newer, 3, "Installed")]
+    failed = "{field: installationState, equals: Failed}"
+    everywhere = f"{{count: installations.patches, where: {failed}, equals: 2}}"
+    runs_with_a_failed_update = ("{count: installations, where: {count: patches, where: "
+                                 f"{failed}, greater: 0}}, equals: 2}}")
+    assert holds(make_rule, everywhere, data) == "pass"
+    assert holds(make_rule, runs_with_a_failed_update, data) == "pass"
+    assert holds(make_rule, runs_with_a_failed_update, data[:-3]) == "fail"  # none exported
