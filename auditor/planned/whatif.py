@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.planned.rows import Planned, deleted, make_row, strip_unknown
+from auditor.snapshot.normalize import type_from_id
 
 PROVENANCE = "what-if"
 _KEEP = ("create", "modify", "deploy", "nochange")
@@ -37,7 +38,7 @@ def read_whatif(path: str, changes: list[Any]) -> Planned:
         label = resource_id or f"changes[{index}]"
         if kind == "delete":
             if isinstance(resource_id, str):
-                deleted(planned, resource_id, _type(resource_id), PROVENANCE)
+                deleted(planned, resource_id, type_from_id(resource_id), PROVENANCE)
             continue
         if kind == "ignore":
             continue
@@ -57,7 +58,7 @@ def read_whatif(path: str, changes: list[Any]) -> Planned:
         if not isinstance(resource_id, str):
             planned.warn(path, "planned-unreadable", f"changes[{index}] has no resourceId")
             continue
-        arm_type = str(after.get("type") or _type(resource_id))
+        arm_type = str(after.get("type") or type_from_id(resource_id))
         found: dict[str, str] = {}
         values = strip_unknown({k: after[k] for k in ("location", "tags", "properties", "kind")
                                 if k in after}, "", found, unresolved_text=True)
@@ -67,13 +68,3 @@ def read_whatif(path: str, changes: list[Any]) -> Planned:
     return planned
 
 
-def _type(resource_id: str) -> str:
-    """`…/providers/Microsoft.Compute/virtualMachines/vm` → `Microsoft.Compute/virtualMachines`
-    (the last provider segment: an extension resource's own type)."""
-    parts = resource_id.strip("/").split("/")
-    lowered = [p.lower() for p in parts]
-    if "providers" not in lowered:
-        return ""
-    start = len(lowered) - 1 - lowered[::-1].index("providers")
-    names = parts[start + 1:]
-    return "/".join([names[0], *names[1::2]])
