@@ -82,6 +82,7 @@ class Compiler:
         self.evidence: dict[str, Operand] = {}
         self.count_of: Operand | None = None
         self.subject = SUBJECTS[rule.resource]
+        self._inside_count = False  # within a count's `where`: fields there are not evidence
         self.reads: dict[str, set[tuple[type[Any], str]]] = {"applies": set(), "check": set()}
         self._section = "applies"
 
@@ -194,7 +195,6 @@ class Compiler:
         get = resolved.getter
         return self._leaf(get, name, node[name], subject, (*path, name))
 
-    _inside_count = False
 
     def _leaf(self, get: Operand, name: str, raw_operand: Any, subject: Any,
               path: Path) -> Predicate:
