@@ -6,6 +6,7 @@ validation reports all of a file's errors at once.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,16 @@ import msgspec
 
 from auditor.model import Assignment, Machine, MaintenanceConfiguration
 from auditor.rules import operators
-from auditor.rules.fields import DICT, RAW, SCALAR, Context, PathError, Relation, resolve
+from auditor.rules.fields import (
+    DICT,
+    RAW,
+    SCALAR,
+    Context,
+    PathError,
+    Relation,
+    plain_attribute,
+    resolve,
+)
 from auditor.rules.spec import Rule
 from auditor.yamlfile import Path
 
@@ -35,6 +45,11 @@ _CONNECTIVES = ("allOf", "anyOf", "not", "field", "count")
 
 def render(value: Any) -> str:
     """How an observed value reads in a message."""
+    # The common types first, by exact type (an enum or a bool is a subclass, tested below).
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
     if value is None:
         return "absent"
     if isinstance(value, bool):
@@ -42,7 +57,7 @@ def render(value: Any) -> str:
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:g}"
     if isinstance(value, (list, tuple)):
@@ -219,6 +234,18 @@ class Compiler:
             return _never
         if not constant:
             return _dynamic(test, get, operand)
+        attribute = plain_attribute(get)
+        if name == "equals" and isinstance(operand, bool) and attribute is not None:
+            def equals_flag_attribute(resource: Any, ctx: Context) -> bool:
+                # equals_flag below with the getter's attribute read inlined: one call less
+                try:
+                    value = attribute(resource)
+                except AttributeError:
+                    value = None
+                if isinstance(value, bool):
+                    return value is operand
+                return value is not None and test(value, operand)
+            return equals_flag_attribute
         if name == "equals" and isinstance(operand, bool):
             def equals_flag(resource: Any, ctx: Context) -> bool:
                 value = get(resource, ctx)
@@ -226,6 +253,19 @@ class Compiler:
                     return value is operand
                 return value is not None and test(value, operand)
             return equals_flag
+        if name == "equals" and isinstance(operand, str) and attribute is not None:
+            folded = operand.casefold()
+
+            def equals_text_attribute(resource: Any, ctx: Context) -> bool:
+                # equals_text below with the getter's attribute read inlined: one call less
+                try:
+                    value = attribute(resource)
+                except AttributeError:
+                    value = None
+                if isinstance(value, str):
+                    return value == operand or value.casefold() == folded
+                return test(value, operand)
+            return equals_text_attribute
         if name == "equals" and isinstance(operand, str):
             folded = operand.casefold()
 
@@ -253,7 +293,14 @@ class Compiler:
                 self.problems.append(((*path, unit), f"expected a number, got {render(number)}"))
                 return _never
             span = scale * number
-            return lambda resource, ctx: test(get(resource, ctx), ctx.as_of - span)
+            compare = _AGE_COMPARE[test]
+
+            def age(resource: Any, ctx: Context) -> bool:
+                value = get(resource, ctx)
+                if isinstance(value, datetime):  # what the operator does, without its calls
+                    return compare(value, ctx.as_of - span)
+                return test(value, ctx.as_of - span)
+            return age
 
         def dynamic(resource: Any, ctx: Context) -> bool:
             value = number(resource, ctx)
@@ -283,10 +330,18 @@ class Compiler:
             items = rows(resource, ctx) or ()
             if where is None:
                 return len(items)
+            # A failing resource is counted three times over (check, `{{ count }}`, evidence):
+            # the context keeps the last total, valid for the same count, row and judged
+            # resource (a context judges one snapshot as of one moment).
+            last = ctx.last_count
+            if last is not None and last[0] is count and last[1] is resource \
+                    and last[2] is ctx.resource:
+                return last[3]
             total = 0
             for item in items:
                 if where(item, ctx):
                     total += 1
+            ctx.last_count = (count, resource, ctx.resource, total)
             return total
         if top:
             self.count_of = count
@@ -294,6 +349,9 @@ class Compiler:
             self.evidence[f"count({node['count']})"] = count
         constant, operand = self.operand(node[name], subject, (*path, name))
         test = operators.FIELD_OPERATORS[name]
+        if constant and isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            compare = _NUMBER_COMPARE[name]  # a count against a number: the operator's outcome
+            return lambda resource, ctx: compare(count(resource, ctx), operand)
         if constant:
             return lambda resource, ctx: test(count(resource, ctx), operand)
         return _dynamic(test, count, operand)
@@ -380,14 +438,14 @@ class Compiler:
                     self.problems.append((path, f"'{name}' is a list; count it instead"))
                 pieces.append(resolved.getter if resolved else (lambda r, c: None))
         pieces.append(text[position:])
-        text_only = all(isinstance(piece, str) for piece in pieces)
-        constant = "".join(piece for piece in pieces if isinstance(piece, str))
+        if all(isinstance(piece, str) for piece in pieces):
+            # Squashed once, here, as _squash would on every call.
+            constant = " ".join("".join(p for p in pieces if isinstance(p, str)).split())
+            return lambda resource, ctx: constant
 
         def fill(resource: Any, ctx: Context) -> str:
-            if text_only:
-                return constant
-            return "".join(piece if isinstance(piece, str) else render(piece(resource, ctx))
-                           for piece in pieces)
+            return "".join([piece if isinstance(piece, str) else render(piece(resource, ctx))
+                            for piece in pieces])
         return _squash(fill)
 
 
@@ -405,6 +463,15 @@ def _dynamic(test: operators.Operator, get: Operand, operand: Operand) -> Predic
     return compare
 
 
+# For a count compared with a number and a time compared with a cutoff: what the general
+# operators (operators.equals, _ordered, within, older_than) return for these types.
+_NUMBER_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": operator.eq, "notEquals": operator.ne, "greater": operator.gt,
+    "greaterOrEquals": operator.ge, "less": operator.lt, "lessOrEquals": operator.le}
+_AGE_COMPARE: dict[operators.Operator, Callable[[Any, Any], bool]] = {
+    operators.within: operator.ge, operators.older_than: operator.lt}
+
+
 def _never(resource: Any, ctx: Context) -> bool:
     return False
 
@@ -412,6 +479,16 @@ def _never(resource: Any, ctx: Context) -> bool:
 # `_all` and `_any` loop rather than call all()/any() on a generator: they run for every
 # resource and condition, and the loop is about twice as fast.
 def _all(parts: list[Predicate]) -> Predicate:
+    # Two or three parts, the usual shapes: unrolled, without the loop's overhead. Every
+    # condition returns a bool, so `and` / `or` of them is a bool too, as the loop returns.
+    if len(parts) == 2:
+        first, second = parts
+        return lambda resource, ctx: first(resource, ctx) and second(resource, ctx)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda resource, ctx: (first(resource, ctx) and second(resource, ctx)
+                                      and third(resource, ctx))
+
     def all_of(resource: Any, ctx: Context) -> bool:
         for part in parts:  # noqa: SIM110
             if not part(resource, ctx):
@@ -421,6 +498,14 @@ def _all(parts: list[Predicate]) -> Predicate:
 
 
 def _any(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 2:  # unrolled, as in _all
+        first, second = parts
+        return lambda resource, ctx: first(resource, ctx) or second(resource, ctx)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda resource, ctx: (first(resource, ctx) or second(resource, ctx)
+                                      or third(resource, ctx))
+
     def any_of(resource: Any, ctx: Context) -> bool:
         for part in parts:  # noqa: SIM110
             if part(resource, ctx):

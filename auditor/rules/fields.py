@@ -57,6 +57,8 @@ class Context:
             for record in table)
         self._by_configuration: dict[str, tuple[Assignment, ...]] | None = None
         self._assignments: dict[str, Assignment] | None = None
+        # The last count with a `where` (rules.compile): (count, row, judged resource, total).
+        self.last_count: tuple[Any, Any, Any, int] | None = None
 
     def machine(self, key: str) -> Machine | None:
         if self._machines is None:
@@ -111,7 +113,10 @@ SCALAR, DICT, RAW = "scalar", "dict", "raw"
 
 
 def _latest_failed(runs: tuple[InstallationRun, ...], _: Context) -> InstallationRun | None:
-    return next((run for run in runs if run.status == "Failed"), None)
+    for run in runs:  # a loop, not next() on a generator: it runs for each failing machine
+        if run.status == "Failed":
+            return run
+    return None
 
 
 def _shortest_period(schedules: tuple[ScheduleView, ...], _: Context) -> float | None:
@@ -329,4 +334,11 @@ def _attributes(dotted: str) -> Getter:
             return get(value)
         except AttributeError:  # an absent record on the way (image is None)
             return None
+    attributes.attrgetter = get  # type: ignore[attr-defined]  # see plain_attribute
     return attributes
+
+
+def plain_attribute(getter: Getter) -> Callable[[Any], Any] | None:
+    """The attrgetter behind a getter that only reads attributes, else None: hot conditions
+    call it directly (catching AttributeError as the getter does), one call less per row."""
+    return getattr(getter, "attrgetter", None)
