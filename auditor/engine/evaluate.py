@@ -180,23 +180,23 @@ def evaluate(rules: Iterable[tuple[CompiledRule, Severity]], snapshot: Snapshot,
 
 
 def summarize(findings: Sequence[Finding], snapshot: Snapshot) -> Summary:
-    by_outcome = Counter(f.outcome.value for f in findings)
+    # One counting pass over (rule, severity, outcome); the three tallies derive from it.
+    tally = Counter((f.rule_id, f.severity, f.outcome.value) for f in findings)
     by_rule: dict[str, Counter[str]] = {}
     by_severity: dict[str, Counter[str]] = {}
-    failing: set[str] = set()
-    uncertain: set[str] = set()
-    judged: set[str] = set()
-    machine_keys = {m.key for m in snapshot.machines}
-    for finding in findings:
-        by_rule.setdefault(finding.rule_id, Counter())[finding.outcome.value] += 1
-        by_severity.setdefault(finding.severity, Counter())[finding.outcome.value] += 1
-        key = finding.resource_id.lower()
-        if key in machine_keys and finding.outcome is not Outcome.NOT_APPLICABLE:
-            judged.add(key)
-            if finding.outcome in (Outcome.FAIL, Outcome.ERROR):
-                failing.add(key)
-            elif finding.outcome is Outcome.UNKNOWN:
-                uncertain.add(key)
+    by_outcome: Counter[str] = Counter()
+    for (rule, severity, outcome), count in tally.items():
+        by_rule.setdefault(rule, Counter())[outcome] += count
+        by_severity.setdefault(severity, Counter())[outcome] += count
+        by_outcome[outcome] += count
+    # A finding's resource id is the machine's own id string, so matching by id needs no
+    # lowercasing per finding.
+    machines = {m.id for m in snapshot.machines}
+    judged = {f.resource_id for f in findings
+              if f.outcome is not Outcome.NOT_APPLICABLE and f.resource_id in machines}
+    failing = {f.resource_id for f in findings
+               if f.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.UNKNOWN)
+               and f.resource_id in machines}
 
     def full(counts: Counter[str]) -> dict[str, int]:
         return {outcome.value: counts.get(outcome.value, 0) for outcome in OUTCOMES}
@@ -205,5 +205,5 @@ def summarize(findings: Sequence[Finding], snapshot: Snapshot) -> Summary:
         by_severity={s.value: full(by_severity.get(s.value, Counter())) for s in Severity},
         by_rule={rule: full(counts) for rule, counts in sorted(by_rule.items())},
         machines=len(snapshot.machines), machines_judged=len(judged),
-        compliant_machines=len(judged - failing - uncertain),
+        compliant_machines=len(judged - failing),
         configurations=len(snapshot.configurations), assignments=len(snapshot.assignments))
