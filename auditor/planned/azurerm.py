@@ -27,8 +27,9 @@ from auditor.planned.attributes import (
     vm_pairs,
 )
 from auditor.planned.context import PlannedContext
-from auditor.planned.rows import ARC, VM, Planned, deleted, make_row
+from auditor.planned.rows import Planned, deleted, make_row
 from auditor.planned.terraform import Configuration, Instance, referenced
+from auditor.snapshot.normalize import ARC, VM
 
 PROVENANCE = "terraform"
 

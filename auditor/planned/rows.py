@@ -16,13 +16,11 @@ from typing import Any
 from auditor.model import LoadWarning
 from auditor.planned.expressions import Unknown, is_expression
 from auditor.snapshot import unknown as unknown_paths
+from auditor.snapshot.load import ASSIGNMENT, CONFIGURATION
+from auditor.snapshot.normalize import ARC, VM, id_part
 
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_RESOURCE_GROUP = "rg-planned"
-VM = "microsoft.compute/virtualmachines"
-ARC = "microsoft.hybridcompute/machines"
-CONFIGURATION = "microsoft.maintenance/maintenanceconfigurations"
-ASSIGNMENT = "microsoft.maintenance/configurationassignments"
 RECORDS = {VM: "machine", ARC: "machine", CONFIGURATION: "configuration",
            ASSIGNMENT: "assignment"}
 _WINDOWS_PUBLISHERS = ("microsoftwindowsserver", "microsoftwindowsdesktop", "microsoftsqlserver",
@@ -92,14 +90,6 @@ def os_type(arm_type: str, properties: dict[str, Any]) -> str | None:
     if publisher in _LINUX_PUBLISHERS:
         return "Linux"
     return None
-
-
-def id_part(resource_id: str, segment: str) -> str:
-    parts = resource_id.split("/")
-    for index, part in enumerate(parts[:-1]):
-        if part.lower() == segment:
-            return parts[index + 1]
-    return ""
 
 
 def make_row(planned: Planned, source: str, resource_id: str, arm_type: str, name: str,

@@ -169,8 +169,8 @@ class Normalizer:
         return Machine(
             id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
             type=row_type, kind=kind,
-            subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
-            resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
+            subscription_id=row.subscriptionId or id_part(row_id, "subscriptions"),
+            resource_group=row.resourceGroup or id_part(row_id, "resourcegroups"),
             location=coerce.location(row.location), tags=_tags(row.tags), os_type=os_type,
             os_name=props.osName, patch=patch,
             image=ImageReference(publisher=image.publisher, offer=image.offer, sku=image.sku,
@@ -258,8 +258,8 @@ class Normalizer:
         extension = {k.lower(): v for k, v in (props.extensionProperties or {}).items()}
         return MaintenanceConfiguration(
             id=row_id, key=row_id.lower(), name=row.name or row_id.rsplit("/", 1)[-1],
-            subscription_id=row.subscriptionId or _id_part(row_id, "subscriptions"),
-            resource_group=row.resourceGroup or _id_part(row_id, "resourcegroups"),
+            subscription_id=row.subscriptionId or id_part(row_id, "subscriptions"),
+            resource_group=row.resourceGroup or id_part(row_id, "resourcegroups"),
             location=coerce.location(row.location), maintenance_scope=props.maintenanceScope,
             in_guest_patch_mode=extension.get("inguestpatchmode"), visibility=props.visibility,
             window=parsed, reboot_setting=install.rebootSetting if install else None,
@@ -336,7 +336,8 @@ def _unknown(record: str, row: Row, mode_set: bool = True) -> frozenset[str]:
     return unknown.model_paths(record, [*(row.unknown or ()), *(row.partial or ())], mode_set)
 
 
-def _id_part(row_id: str, segment: str) -> str:
+def id_part(row_id: str, segment: str) -> str:
+    """The id segment after `segment` (`subscriptions`, `resourcegroups`), any casing."""
     parts = row_id.split("/")
     for index, part in enumerate(parts[:-1]):
         if part.lower() == segment:
