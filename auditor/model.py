@@ -43,7 +43,7 @@ class CoverageKind(enum.StrEnum):
     DYNAMIC = "dynamic"
 
 
-class Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
+class Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False, array_like=True):
     """Base of every model record. Subclasses say `frozen=True` again, though msgspec inherits
     it: type checkers read a dataclass-like class's options from its own header."""
 

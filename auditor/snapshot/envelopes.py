@@ -71,12 +71,13 @@ Buffer = bytes | memoryview | mmap.mmap
 
 @dataclass
 class Document:
-    """One input's rows, the name of the shape they came in, and what was odd about it.
-    `release(offset)` may be called with a lower bound of the bytes already consumed."""
+    """One input's rows (each its index and its JSON, decoded by the loader), the name of the
+    shape they came in, and what was odd about it. `release(offset)` may be called with a
+    lower bound of the bytes already consumed."""
 
     path: str
     format: str
-    rows: Iterator[tuple[int, Row]]
+    rows: Iterator[tuple[int, msgspec.Raw | bytes]]
     warnings: list[LoadWarning] = field(default_factory=list)
     release: Callable[[int], None] | None = None
 
@@ -118,7 +119,8 @@ def read_document(path: str, text: Buffer, context: PlannedContext | None = None
 
 
 def decode_row(path: str, index: int, raw: msgspec.Raw | bytes) -> Row:
-    """Decode one row, turning a wrong type into an error that names the row and the field."""
+    """Decode one row, turning a wrong type into an error that names the row and the field.
+    The loader tries a faster decoder first (rows.TypedRow) and comes here when it refuses."""
     try:
         return _row_decoder.decode(raw)
     except msgspec.ValidationError as error:
@@ -231,20 +233,14 @@ def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:
 
 def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
                    flattened: bool) -> Document:
-    def rows() -> Iterator[tuple[int, Row]]:
+    def rows() -> Iterator[tuple[int, msgspec.Raw | bytes]]:
         consumed = 0
         for index, item in enumerate(items):
             if document.release is not None:
                 consumed += len(item)
                 if index & 4095 == 0:
                     document.release(consumed)
-            if flattened:
-                item = _unflatten_raw(path, index, item)
-            try:
-                row = _row_decoder.decode(item)
-            except msgspec.DecodeError:
-                row = decode_row(path, index, item)  # raises the error that names the row
-            yield index, row
+            yield index, _unflatten_raw(path, index, item) if flattened else item
     document = Document(path, name, rows())
     return document
 

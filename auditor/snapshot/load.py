@@ -28,9 +28,9 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot import overlay
-from auditor.snapshot.envelopes import read_document
+from auditor.snapshot.envelopes import decode_row, read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
-from auditor.snapshot.rows import Row
+from auditor.snapshot.rows import AnyRow, Row, TypedRow
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
 
@@ -60,9 +60,9 @@ class _Estate:
         self.run_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
         self.deleted: set[str] = set()  # keys a planned change removes
-        self._handlers: dict[str, tuple[str, Callable[[Row, str, str], None]]] = {}
+        self._handlers: dict[str, tuple[str, Callable[[AnyRow, str, str], None]]] = {}
 
-    def handler(self, spelled: str) -> tuple[str, Callable[[Row, str, str], None]]:
+    def handler(self, spelled: str) -> tuple[str, Callable[[AnyRow, str, str], None]]:
         """The lowercased type and its handler; looked up once per distinct spelling."""
         known = self._handlers.get(spelled)
         if known is None:
@@ -70,7 +70,7 @@ class _Estate:
             known = self._handlers[spelled] = (row_type, self._pick(row_type))
         return known
 
-    def _pick(self, row_type: str) -> Callable[[Row, str, str], None]:
+    def _pick(self, row_type: str) -> Callable[[AnyRow, str, str], None]:
         if row_type in MACHINE_KINDS:
             return self._machine
         for suffix, handler in ((ASSESSMENT, self._assessment), (INSTALLATION, self._run),
@@ -90,13 +90,13 @@ class _Estate:
         for assignment in [a for a in self.assignments.values() if a.resource_key == key]:
             del self.assignments[assignment.key]
 
-    def _machine(self, row: Row, row_id: str, row_type: str) -> None:
+    def _machine(self, row: AnyRow, row_id: str, row_type: str) -> None:
         machine = self.norm.machine(row, row_type, row_id)
         known = self.machines.get(machine.key)
         pair = overlay.pick(machine, known) if known is not None else None
         if pair is not None:  # a planned machine over the live one
             planned, live = pair
-            if planned is machine and row.partial is not None:
+            if planned is machine and isinstance(row, Row) and row.partial is not None:
                 merged = overlay.partial_row(row, live)
                 if merged is not None:
                     planned = self.norm.machine(merged, row_type, row_id)
@@ -107,26 +107,26 @@ class _Estate:
             return
         self.machines[machine.key] = machine
 
-    def _assessment(self, row: Row, row_id: str, row_type: str) -> None:
+    def _assessment(self, row: AnyRow, row_id: str, row_type: str) -> None:
         assessment = self.norm.assessment(row, row_id)
         known = self.assessments.get(assessment.machine_key)
         if known is None or _later(assessment.last_modified_date_time,
                                    known.last_modified_date_time):
             self.assessments[assessment.machine_key] = assessment
 
-    def _run(self, row: Row, row_id: str, row_type: str) -> None:
+    def _run(self, row: AnyRow, row_id: str, row_type: str) -> None:
         run = self.norm.installation(row, row_id)
         self.runs[(run.machine_key, run.name.lower())] = run  # the same run twice counts once
 
-    def _assessment_patch(self, row: Row, row_id: str, row_type: str) -> None:
+    def _assessment_patch(self, row: AnyRow, row_id: str, row_type: str) -> None:
         patch = self.norm.software_patch(row, row_id, installation=False)
         self.assessment_patches[patch.machine_key].append(patch)
 
-    def _run_patch(self, row: Row, row_id: str, row_type: str) -> None:
+    def _run_patch(self, row: AnyRow, row_id: str, row_type: str) -> None:
         patch = self.norm.software_patch(row, row_id, installation=True)
         self.run_patches[patch.run_key or ""].append(patch)
 
-    def _configuration(self, row: Row, row_id: str, row_type: str) -> None:
+    def _configuration(self, row: AnyRow, row_id: str, row_type: str) -> None:
         configuration = self.norm.configuration(row, row_id)
         known = self.configurations.get(configuration.key)
         if configuration.planned is None and (configuration.key in self.deleted or (
@@ -134,7 +134,7 @@ class _Estate:
             return  # the planned state wins over the live one, whatever the input order
         self.configurations[configuration.key] = configuration
 
-    def _assignment(self, row: Row, row_id: str, row_type: str) -> None:
+    def _assignment(self, row: AnyRow, row_id: str, row_type: str) -> None:
         assignment = self.norm.assignment(row, row_id)
         known = self.assignments.get(assignment.key)
         if assignment.planned is None and (assignment.key in self.deleted or (
@@ -142,10 +142,10 @@ class _Estate:
             return
         self.assignments[assignment.key] = assignment
 
-    def _scale_set(self, row: Row, row_id: str, row_type: str) -> None:
+    def _scale_set(self, row: AnyRow, row_id: str, row_type: str) -> None:
         self.scale_sets.append(row_id)
 
-    def _ignore(self, row: Row, row_id: str, row_type: str) -> None:
+    def _ignore(self, row: AnyRow, row_id: str, row_type: str) -> None:
         pass
 
 
@@ -174,6 +174,8 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
     norm = Normalizer(keep_raw)
     estate = _Estate(norm)
     counts = estate.counts
+    # Properties kept raw for rules that read them, else decoded with the row in one pass.
+    decoder = _raw_rows if keep_raw else _typed_rows
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
@@ -188,9 +190,13 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
             for document in source.documents:
                 formats.add(document.format)
                 norm.warnings.extend(document.warnings)
-                for index, row in document.rows:
+                for index, item in document.rows:
                     rows += 1
                     norm.at(document.path, index)
+                    try:
+                        row = decoder.decode(item)
+                    except msgspec.DecodeError:  # merged types refused it, or it is malformed
+                        row = decode_row(document.path, index, item)
                     row_id = row.id
                     if not row_id:
                         raise UserError(
@@ -273,6 +279,8 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
 
 
 _NO_START = datetime.min.replace(tzinfo=UTC)
+_raw_rows = msgspec.json.Decoder(Row)
+_typed_rows = msgspec.json.Decoder(TypedRow)
 
 
 def _run_order(run: InstallationRun) -> tuple[datetime, str]:

@@ -26,12 +26,14 @@ from auditor.model import (
 from auditor.snapshot import coerce, lenient, orchestration, schedule, unknown
 from auditor.snapshot.envelopes import validation_message
 from auditor.snapshot.rows import (
+    STATUSES,
+    AnyProperties,
+    AnyRow,
     AssessmentProperties,
     AssignmentProperties,
     ConfigurationProperties,
     InstallationProperties,
     MachineProperties,
-    Row,
     SoftwarePatchProperties,
 )
 
@@ -91,9 +93,14 @@ class Normalizer:
     def warn(self, code: str, message: str, field: str = "") -> None:
         self.warnings.append(LoadWarning(code, message, self._path, self._index, field))
 
-    def properties(self, row: Row, kind: type[T]) -> T:
+    def properties(self, row: AnyRow, kind: type[T]) -> T:
         """Decode `properties` strictly; if real-world spellings refuse that, leniently."""
         raw = row.properties
+        if isinstance(raw, AnyProperties):  # decoded with the row: every field of `kind`,
+            allowed = STATUSES.get(kind)    # with its types, but `status` is any text
+            if allowed is None or raw.status in allowed:
+                return raw
+            raw = msgspec.Raw(msgspec.json.encode(raw))  # decoded again, with the kind's types
         if not raw or (len(raw) == 4 and bytes(raw) == b"null"):
             return kind()
         decoder = _decoders.get(kind)
@@ -139,7 +146,7 @@ class Normalizer:
         return Source(file=self._path, row=self._index)
 
     # ----- records ----------------------------------------------------------------------
-    def machine(self, row: Row, row_type: str, row_id: str) -> Machine:
+    def machine(self, row: AnyRow, row_type: str, row_id: str) -> Machine:
         props = self.properties(row, MachineProperties)
         kind = MACHINE_KINDS[row_type]
         os_profile = props.osProfile
@@ -181,7 +188,7 @@ class Normalizer:
             source=self.source(), raw=row.properties if self.keep_raw else None,
             planned=row.planned, unknown=_unknown("machine", row, patch.mode_explicit))
 
-    def assessment(self, row: Row, row_id: str) -> Assessment:
+    def assessment(self, row: AnyRow, row_id: str) -> Assessment:
         props = self.properties(row, AssessmentProperties)
         counts: dict[str, int] = {}
         for name, number in (props.availablePatchCountByClassification or {}).items():
@@ -207,7 +214,7 @@ class Normalizer:
             available_patch_count_by_classification=counts,
             critical_and_security_count=urgent, source=self.source())
 
-    def installation(self, row: Row, row_id: str) -> InstallationRun:
+    def installation(self, row: AnyRow, row_id: str) -> InstallationRun:
         props = self.properties(row, InstallationProperties)
         error = props.errorDetails or props.error
         # Positional, in InstallationRun's field order: the most numerous record of an estate,
@@ -222,7 +229,7 @@ class Normalizer:
             props.patchServiceUsed, props.osType, error.message if error else None,
             Source(self._path, self._index))
 
-    def software_patch(self, row: Row, row_id: str, installation: bool) -> SoftwarePatch:
+    def software_patch(self, row: AnyRow, row_id: str, installation: bool) -> SoftwarePatch:
         props = self.properties(row, SoftwarePatchProperties)
         names = []
         for value in props.classifications or []:
@@ -245,7 +252,7 @@ class Normalizer:
             installation_state=props.installationState if installation else None,
             assessment_state=props.assessmentState, source=self.source())
 
-    def configuration(self, row: Row, row_id: str) -> MaintenanceConfiguration:
+    def configuration(self, row: AnyRow, row_id: str) -> MaintenanceConfiguration:
         props = self.properties(row, ConfigurationProperties)
         window = props.maintenanceWindow
         parsed = schedule.parse_window(
@@ -269,7 +276,7 @@ class Normalizer:
             raw=row.properties if self.keep_raw else None, planned=row.planned,
             unknown=_unknown("configuration", row))
 
-    def assignment(self, row: Row, row_id: str) -> Assignment:
+    def assignment(self, row: AnyRow, row_id: str) -> Assignment:
         props = self.properties(row, AssignmentProperties)
         configuration = props.maintenanceConfigurationId
         if not configuration:
@@ -329,7 +336,7 @@ def _patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSet
 _NOTHING: frozenset[str] = frozenset()
 
 
-def _unknown(record: str, row: Row, mode_set: bool = True) -> frozenset[str]:
+def _unknown(record: str, row: AnyRow, mode_set: bool = True) -> frozenset[str]:
     """A planned row's unknown paths, as the rule paths they make unknown."""
     if row.unknown is None and row.partial is None:
         return _NOTHING

@@ -26,8 +26,7 @@ import msgspec
 from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot.coerce import to_time
-from auditor.snapshot.envelopes import Buffer, Document, decode_row, read_document
-from auditor.snapshot.rows import Row
+from auditor.snapshot.envelopes import Buffer, Document, read_document
 
 if TYPE_CHECKING:
     from auditor.planned import PlannedContext
@@ -299,7 +298,8 @@ def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iter
         yield document
 
 
-def _lines(path: str, reader: _Reader, member: str, expected: object) -> Iterator[tuple[int, Row]]:
+def _lines(path: str, reader: _Reader, member: str,
+           expected: object) -> Iterator[tuple[int, bytes]]:
     with reader.open(member) as raw:
         stream: Iterable[bytes] = raw
         if member.endswith(".gz"):
@@ -308,7 +308,7 @@ def _lines(path: str, reader: _Reader, member: str, expected: object) -> Iterato
         try:
             for index, line in enumerate(stream):
                 if line.strip():
-                    yield index, decode_row(path, index, line)
+                    yield index, line
                     rows += 1
         except (OSError, EOFError) as error:
             raise UserError(f"the file is damaged after {rows} rows ({error})",
