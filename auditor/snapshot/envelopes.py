@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mmap
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -67,19 +67,38 @@ _rows_envelope_decoder = msgspec.json.Decoder(_RowsEnvelope)
 
 
 Buffer = bytes | memoryview | mmap.mmap
+_RELEASE_STEP = 64 << 20  # bytes of rows read between two releases of their pages
+
+
+Item = msgspec.Raw | bytes  # one row's JSON
+Items = Iterator[tuple[int, Item]]  # rows with their index in the document
+
+
+@dataclass
+class Listed:
+    """Rows all in memory, to be read in parts: `part(start, stop)` yields those rows."""
+
+    items: Sequence[Item]
+    part: Callable[[int, int], Items]
+
+    def offset(self, index: int) -> int:
+        """A lower bound of where row `index` starts in the input."""
+        return sum(map(len, self.items[:index]))
 
 
 @dataclass
 class Document:
     """One input's rows (each its index and its JSON, decoded by the loader), the name of the
-    shape they came in, and what was odd about it. `release(offset)` may be called with a
-    lower bound of the bytes already consumed."""
+    shape they came in, and what was odd about it. `release(stop, start)` may be called to
+    say that the input's bytes in that range are no longer needed. `listed` is set when the
+    rows are all in memory."""
 
     path: str
     format: str
-    rows: Iterator[tuple[int, msgspec.Raw | bytes]]
+    rows: Items
     warnings: list[LoadWarning] = field(default_factory=list)
-    release: Callable[[int], None] | None = None
+    release: Callable[[int, int], None] | None = None
+    listed: Listed | None = None
 
 
 def read_document(path: str, text: Buffer, context: PlannedContext | None = None) -> Document:
@@ -233,15 +252,17 @@ def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:
 
 def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
                    flattened: bool) -> Document:
-    def rows() -> Iterator[tuple[int, msgspec.Raw | bytes]]:
-        consumed = 0
-        for index, item in enumerate(items):
-            if document.release is not None:
-                consumed += len(item)
-                if index & 4095 == 0:
-                    document.release(consumed)
+    def rows(start: int, stop: int) -> Items:
+        released = consumed = listed.offset(start)
+        for index in range(start, stop):
+            item = items[index]
+            consumed += len(item)
+            if consumed - released > _RELEASE_STEP and document.release is not None:
+                document.release(consumed, released)
+                released = consumed
             yield index, _unflatten_raw(path, index, item) if flattened else item
-    document = Document(path, name, rows())
+    listed = Listed(items, rows)
+    document = Document(path, name, rows(0, len(items)), listed=listed)
     return document
 
 

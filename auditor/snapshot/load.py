@@ -6,13 +6,13 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from auditor.collector import collector_paused
-from auditor.errors import Location, UserError
 from auditor.model import (
     Assessment,
     Assignment,
@@ -27,26 +27,20 @@ from auditor.model import (
     Snapshot,
     SoftwarePatch,
 )
-from auditor.snapshot import overlay
-from auditor.snapshot.envelopes import decode_row, read_document
+from auditor.snapshot import overlay, parallel
+from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
-from auditor.snapshot.rows import AnyRow, Row, TypedRow
+from auditor.snapshot.reader import RowReader
+from auditor.snapshot.rows import AnyRow, Row
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
 
 if TYPE_CHECKING:
     from auditor.planned import PlannedContext
 
-SCALE_SET = "microsoft.compute/virtualmachinescalesets"
-CONFIGURATION = "microsoft.maintenance/maintenanceconfigurations"
-ASSIGNMENT = "microsoft.maintenance/configurationassignments"
-ASSESSMENT = "/patchassessmentresults"
-INSTALLATION = "/patchinstallationresults"
-PATCHES = "/softwarepatches"
-
-
 class _Estate:
-    """The rows gathered so far, indexed as they arrive."""
+    """The records gathered so far, indexed as they arrive. `add[kind](record, row)` takes
+    the record a row of that kind made (`row` is None when a helper process read it)."""
 
     def __init__(self, norm: Normalizer) -> None:
         self.norm = norm
@@ -56,32 +50,16 @@ class _Estate:
         self.assignments: dict[str, Assignment] = {}
         self.assessments: dict[str, Assessment] = {}
         self.assessment_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
-        self.runs: dict[tuple[str, str], InstallationRun] = {}
+        self.runs: defaultdict[str, dict[str, InstallationRun]] = defaultdict(dict)  # by
+        # machine key, then by lowercased run name: the same run twice counts once
         self.run_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
-        self.counts: Counter[str] = Counter()
         self.deleted: set[str] = set()  # keys a planned change removes
-        self._handlers: dict[str, tuple[str, Callable[[AnyRow, str, str], None]]] = {}
+        self.add: list[Callable[[Any, AnyRow | None], None]] = [
+            self._machine, self._assessment, self._run, self._assessment_patch,
+            self._run_patch, self._configuration, self._assignment, self._scale_set,
+            self._delete, self._ignore]
 
-    def handler(self, spelled: str) -> tuple[str, Callable[[AnyRow, str, str], None]]:
-        """The lowercased type and its handler; looked up once per distinct spelling."""
-        known = self._handlers.get(spelled)
-        if known is None:
-            row_type = spelled.lower()
-            known = self._handlers[spelled] = (row_type, self._pick(row_type))
-        return known
-
-    def _pick(self, row_type: str) -> Callable[[AnyRow, str, str], None]:
-        if row_type in MACHINE_KINDS:
-            return self._machine
-        for suffix, handler in ((ASSESSMENT, self._assessment), (INSTALLATION, self._run),
-                                (ASSESSMENT + PATCHES, self._assessment_patch),
-                                (INSTALLATION + PATCHES, self._run_patch)):
-            if row_type.endswith(suffix):
-                return handler
-        return {CONFIGURATION: self._configuration, ASSIGNMENT: self._assignment,
-                SCALE_SET: self._scale_set}.get(row_type, self._ignore)
-
-    def delete(self, row_id: str) -> None:
+    def _delete(self, row_id: str, row: AnyRow | None) -> None:
         """A planned change removes this resource (and a machine's assignments with it)."""
         key = row_id.lower()
         self.deleted.add(key)
@@ -90,8 +68,7 @@ class _Estate:
         for assignment in [a for a in self.assignments.values() if a.resource_key == key]:
             del self.assignments[assignment.key]
 
-    def _machine(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        machine = self.norm.machine(row, row_type, row_id)
+    def _machine(self, machine: Machine, row: AnyRow | None) -> None:
         known = self.machines.get(machine.key)
         pair = overlay.pick(machine, known) if known is not None else None
         if pair is not None:  # a planned machine over the live one
@@ -99,7 +76,7 @@ class _Estate:
             if planned is machine and isinstance(row, Row) and row.partial is not None:
                 merged = overlay.partial_row(row, live)
                 if merged is not None:
-                    planned = self.norm.machine(merged, row_type, row_id)
+                    planned = self.norm.machine(merged, machine.type, machine.id)
             machine = msgspec.structs.replace(planned, replaces_live=True)
         elif known is not None:
             self.norm.warn("duplicate-row", "this machine appears twice; the later row is kept")
@@ -107,45 +84,40 @@ class _Estate:
             return
         self.machines[machine.key] = machine
 
-    def _assessment(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        assessment = self.norm.assessment(row, row_id)
+    def _assessment(self, assessment: Assessment, row: AnyRow | None) -> None:
         known = self.assessments.get(assessment.machine_key)
         if known is None or _later(assessment.last_modified_date_time,
                                    known.last_modified_date_time):
             self.assessments[assessment.machine_key] = assessment
 
-    def _run(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        run = self.norm.installation(row, row_id)
-        self.runs[(run.machine_key, run.name.lower())] = run  # the same run twice counts once
+    def _run(self, run: InstallationRun, row: AnyRow | None) -> None:
+        self.runs[run.machine_key][run.name.lower()] = run
 
-    def _assessment_patch(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        patch = self.norm.software_patch(row, row_id, installation=False)
+    def _assessment_patch(self, patch: SoftwarePatch, row: AnyRow | None) -> None:
         self.assessment_patches[patch.machine_key].append(patch)
 
-    def _run_patch(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        patch = self.norm.software_patch(row, row_id, installation=True)
+    def _run_patch(self, patch: SoftwarePatch, row: AnyRow | None) -> None:
         self.run_patches[patch.run_key or ""].append(patch)
 
-    def _configuration(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        configuration = self.norm.configuration(row, row_id)
+    def _configuration(self, configuration: MaintenanceConfiguration,
+                       row: AnyRow | None) -> None:
         known = self.configurations.get(configuration.key)
         if configuration.planned is None and (configuration.key in self.deleted or (
                 known is not None and known.planned is not None)):
             return  # the planned state wins over the live one, whatever the input order
         self.configurations[configuration.key] = configuration
 
-    def _assignment(self, row: AnyRow, row_id: str, row_type: str) -> None:
-        assignment = self.norm.assignment(row, row_id)
+    def _assignment(self, assignment: Assignment, row: AnyRow | None) -> None:
         known = self.assignments.get(assignment.key)
         if assignment.planned is None and (assignment.key in self.deleted or (
                 known is not None and known.planned is not None)):
             return
         self.assignments[assignment.key] = assignment
 
-    def _scale_set(self, row: AnyRow, row_id: str, row_type: str) -> None:
+    def _scale_set(self, row_id: str, row: AnyRow | None) -> None:
         self.scale_sets.append(row_id)
 
-    def _ignore(self, row: AnyRow, row_id: str, row_type: str) -> None:
+    def _ignore(self, record: None, row: AnyRow | None) -> None:
         pass
 
 
@@ -173,9 +145,8 @@ def load_rows(rows: list[dict[str, Any]], name: str = "<rows>", *,
 def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
     norm = Normalizer(keep_raw)
     estate = _Estate(norm)
-    counts = estate.counts
-    # Properties kept raw for rules that read them, else decoded with the row in one pass.
-    decoder = _raw_rows if keep_raw else _typed_rows
+    reader = RowReader(norm, keep_raw)
+    add = estate.add
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
@@ -190,47 +161,31 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
             for document in source.documents:
                 formats.add(document.format)
                 norm.warnings.extend(document.warnings)
+                if not keep_raw and parallel.worthwhile(document):
+                    rows += parallel.read(document, reader, add)
+                    continue
                 for index, item in document.rows:
+                    kind, record, row = reader.read(document.path, index, item)
+                    add[kind](record, row)
                     rows += 1
-                    norm.at(document.path, index)
-                    try:
-                        row = decoder.decode(item)
-                    except msgspec.DecodeError:  # merged types refused it, or it is malformed
-                        row = decode_row(document.path, index, item)
-                    row_id = row.id
-                    if not row_id:
-                        raise UserError(
-                            "the row has no id; the auditor needs one row per resource with its "
-                            "id column (project id, name, type, properties), not a summary such "
-                            "as summarize count()", Location(document.path, row=index, field="id"))
-                    if row.change == "delete":
-                        estate.delete(row_id)
-                        continue
-                    row_type, handle = estate.handler(row.type or type_from_id(row_id))
-                    if not row_type:
-                        raise UserError(
-                            f"the row has no type, and its id {row_id!r} names no resource type; "
-                            "export rows with their type column (project id, name, type, "
-                            "properties)", Location(document.path, row=index, field="type"))
-                    counts[row_type] += 1
-                    handle(row, row_id, row_type)
             files.append(InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows))
         if len(set(captured)) > 1:
             norm.warnings.append(LoadWarning(
                 "mixed-capture-times", "the bundles were captured at different times; the "
                 "latest is used as the snapshot time"))
-        return _link(estate, norm.warnings, files, max(captured, default=None), scope)
+        return _link(estate, norm.warnings, files, max(captured, default=None), scope,
+                     reader.counts)
 
 
 def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
-          captured_at: datetime | None, scope: dict[str, list[str]]) -> Snapshot:
+          captured_at: datetime | None, scope: dict[str, list[str]],
+          counts: Counter[str]) -> Snapshot:
     machines = estate.machines
     coverage: defaultdict[str, list[Coverage]] = defaultdict(list)
-    by_subscription: defaultdict[str, list[Machine]] = defaultdict(list)
-    for machine in machines.values():
-        by_subscription[machine.subscription_id.lower()].append(machine)
+    by_subscription: defaultdict[str, list[Machine]] | None = None
     missing_machine, missing_configuration = [], []
-    for assignment in sorted(estate.assignments.values(), key=lambda a: a.key):
+    assignments = sorted(estate.assignments.values(), key=lambda a: a.key)
+    for assignment in assignments:
         if assignment.configuration_key not in estate.configurations:
             missing_configuration.append(assignment.id)
         if not assignment.dynamic:
@@ -243,6 +198,10 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
             continue
         if assignment.filter is None:
             continue
+        if by_subscription is None:
+            by_subscription = defaultdict(list)
+            for machine in machines.values():
+                by_subscription[machine.subscription_id.lower()].append(machine)
         subscription = assignment.resource_key.strip("/").split("/")[1:2]
         for machine in by_subscription.get(subscription[0] if subscription else "", []):
             if scope_contains(assignment.resource_key, machine) \
@@ -250,14 +209,11 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
                 coverage[machine.key].append(
                     Coverage(configuration_key=assignment.configuration_key,
                              assignment_key=assignment.key, how=CoverageKind.DYNAMIC))
-    runs: defaultdict[str, list[InstallationRun]] = defaultdict(list)
-    for run in estate.runs.values():
-        runs[run.machine_key].append(run)
     orphans = Orphans(
         assessments=tuple(sorted(a.id for a in estate.assessments.values()
                                  if a.machine_key not in machines)),
-        installations=tuple(sorted(r.id for r in estate.runs.values()
-                                   if r.machine_key not in machines)),
+        installations=tuple(sorted(r.id for key, runs in estate.runs.items()
+                                   if key not in machines for r in runs.values())),
         patches=tuple(sorted(p.id for key, patches in [*estate.assessment_patches.items(),
                                                         *estate.run_patches.items()]
                              for p in patches if p.machine_key not in machines)),
@@ -266,23 +222,29 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
     return Snapshot(
         machines=tuple(machines[key] for key in sorted(machines)),
         configurations=estate.configurations,
-        assignments=tuple(sorted(estate.assignments.values(), key=lambda a: a.key)),
+        assignments=tuple(assignments),
         assessments=estate.assessments,
         assessment_patches={k: tuple(v) for k, v in estate.assessment_patches.items()},
-        installations={k: tuple(sorted(v, key=_run_order, reverse=True)) for k, v in runs.items()},
+        installations={key: _newest_first(runs.values()) for key, runs in estate.runs.items()},
         installation_patches={k: tuple(v) for k, v in estate.run_patches.items()},
         coverage={k: tuple(v) for k, v in coverage.items()},
         scale_sets=tuple(sorted(estate.scale_sets)), orphans=orphans,
         warnings=tuple(warnings), inputs=tuple(files),
-        row_counts=dict(sorted(estate.counts.items())),
+        row_counts=dict(sorted(counts.items())),
         captured_at=captured_at, scope={k: sorted(v) for k, v in sorted(scope.items())})
 
 
 _NO_START = datetime.min.replace(tzinfo=UTC)
-_raw_rows = msgspec.json.Decoder(Row)
-_typed_rows = msgspec.json.Decoder(TypedRow)
+_START_AND_NAME = attrgetter("start_date_time", "name")
+
+
+def _newest_first(runs: Iterable[InstallationRun]) -> tuple[InstallationRun, ...]:
+    """Newest first, runs without a start time last; the same start, by name descending."""
+    try:
+        return tuple(sorted(runs, key=_START_AND_NAME, reverse=True))
+    except TypeError:  # a run without a start time: the general key, slower
+        return tuple(sorted(runs, key=_run_order, reverse=True))
 
 
 def _run_order(run: InstallationRun) -> tuple[datetime, str]:
-    """Sorted with reverse=True: newest first, runs without a start time last."""
     return (run.start_date_time or _NO_START, run.name)

@@ -46,14 +46,11 @@ MACHINE_KINDS = {VM: MachineKind.AZURE_VM, ARC: MachineKind.ARC}
 
 
 def machine_key(row_id: str) -> str:
-    """The lowercased machine id a patch row belongs to (the prefix before the result segment)."""
+    """The lowercased machine id a patch row belongs to (the prefix before the result segment;
+    the last one, so that a machine named like a segment does not cut its own id short)."""
     key = row_id.lower()
-    cut = key.find("/patch")
-    while cut != -1:
-        if key.startswith(("/patchassessmentresults", "/patchinstallationresults"), cut):
-            return key[:cut]
-        cut = key.find("/patch", cut + 1)
-    return key
+    cut = max(key.rfind("/patchassessmentresults/"), key.rfind("/patchinstallationresults/"))
+    return key if cut == -1 else key[:cut]
 
 
 def run_key(row_id: str) -> str:
@@ -84,14 +81,11 @@ class Normalizer:
         self.keep_raw = keep_raw
         self.warnings: list[LoadWarning] = []
         self._keys: dict[str, str] = {}
-        self._path = ""
-        self._index = 0
-
-    def at(self, path: str, index: int) -> None:
-        self._path, self._index = path, index
+        self.path = ""  # where the row being normalised is: set by the loader for each row
+        self.index = 0
 
     def warn(self, code: str, message: str, field: str = "") -> None:
-        self.warnings.append(LoadWarning(code, message, self._path, self._index, field))
+        self.warnings.append(LoadWarning(code, message, self.path, self.index, field))
 
     def properties(self, row: AnyRow, kind: type[T]) -> T:
         """Decode `properties` strictly; if real-world spellings refuse that, leniently."""
@@ -114,7 +108,7 @@ class Normalizer:
             loose = lenient.decoder(kind).decode(raw)
         except msgspec.ValidationError as error:
             what, where = validation_message(error)
-            raise UserError(what, Location(self._path, row=self._index,
+            raise UserError(what, Location(self.path, row=self.index,
                                            field=f"properties.{where}".rstrip("."))) from None
         return lenient.coerce_struct(  # type: ignore[no-any-return]
             loose, kind, "properties",
@@ -143,7 +137,7 @@ class Normalizer:
             return None
 
     def source(self) -> Source:
-        return Source(file=self._path, row=self._index)
+        return Source(file=self.path, row=self.index)
 
     # ----- records ----------------------------------------------------------------------
     def machine(self, row: AnyRow, row_type: str, row_id: str) -> Machine:
@@ -227,7 +221,7 @@ class Normalizer:
             props.maintenanceRunId, props.installedPatchCount, props.failedPatchCount,
             props.pendingPatchCount, props.excludedPatchCount, props.notSelectedPatchCount,
             props.patchServiceUsed, props.osType, error.message if error else None,
-            Source(self._path, self._index))
+            Source(self.path, self.index))
 
     def software_patch(self, row: AnyRow, row_id: str, installation: bool) -> SoftwarePatch:
         props = self.properties(row, SoftwarePatchProperties)
@@ -281,7 +275,7 @@ class Normalizer:
         configuration = props.maintenanceConfigurationId
         if not configuration:
             raise UserError("a configuration assignment needs maintenanceConfigurationId",
-                            Location(self._path, row=self._index,
+                            Location(self.path, row=self.index,
                                      field="properties.maintenanceConfigurationId"))
         scope_id = props.resourceId or row_id.lower().split(
             "/providers/microsoft.maintenance/configurationassignments/")[0]

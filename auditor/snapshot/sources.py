@@ -133,17 +133,14 @@ class _Release:
     """Give back the mapped pages of rows already decoded, so a large export's bytes do not
     all stay resident beside the model built from them (the file backs them if needed)."""
 
-    STEP = 64 << 20
-
     def __init__(self, data: mmap.mmap) -> None:
         self._data = data
-        self._done = 0
 
-    def __call__(self, offset: int) -> None:
-        offset -= offset % mmap.PAGESIZE
-        if offset - self._done >= self.STEP:
-            self._data.madvise(mmap.MADV_DONTNEED, 0, offset)
-            self._done = offset
+    def __call__(self, stop: int, start: int = 0) -> None:
+        start -= start % mmap.PAGESIZE
+        stop = min(stop, len(self._data))
+        if stop > start:
+            self._data.madvise(mmap.MADV_DONTNEED, start, stop - start)
 
 
 def to_utf8(path: str, data: Buffer) -> Buffer:
