@@ -1,0 +1,141 @@
+"""A large document read on two cores gives the snapshot one process gives: the same records
+in the same order, the same warnings in the same order, the same first error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from auditor.errors import UserError
+from auditor.model import Snapshot
+from auditor.snapshot import load_estate, parallel
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the child is forked on Linux")
+
+ODD_ROWS: list[dict[str, Any]] = [  # each makes a warning, or takes the two-pass decode
+    {"id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-odd/providers/"
+           "Microsoft.Compute/virtualMachines/vm-odd/patchAssessmentResults/latest",
+     "type": "microsoft.compute/virtualmachines/patchassessmentresults",
+     "properties": {"status": "Canceled", "rebootPending": "True",
+                    "lastModifiedDateTime": "not a time",
+                    "availablePatchCountByClassification": {"critical": "2", "feature": 1}}},
+    {"id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-odd/providers/"
+           "Microsoft.HybridCompute/machines/arc-odd",
+     "type": "microsoft.hybridcompute/machines", "name": "arc-odd",
+     "properties": {"status": "Succeeded", "osType": "windows", "errorDetails": []}},
+    {"id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-odd/providers/"
+           "Microsoft.HybridCompute/machines/arc-odd",
+     "type": "microsoft.hybridcompute/machines", "name": "arc-odd",
+     "properties": {"status": "Connected", "osType": "Linux"}},
+]
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark's generated estate (300 machines, about 2,200 rows), with odd rows
+    spread through it so that both processes meet some."""
+    folder = tmp_path_factory.mktemp("parallel")
+    generated = folder / "generated.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_estate.py"), "300",
+                    str(generated)], check=True, capture_output=True)
+    document = msgspec.json.decode(generated.read_bytes())
+    rows = document["data"]
+    for position in (100, len(rows) // 2, len(rows) - 5, len(rows)):
+        rows[position:position] = ODD_ROWS
+    path = folder / "estate.json"
+    path.write_bytes(msgspec.json.encode(document))
+    return path
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork for small documents, and send the child's records in several parts."""
+    monkeypatch.setattr(parallel, "MIN_ROWS", 100)
+    monkeypatch.setattr(parallel, "CHUNK", 150)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1})
+
+
+def serial(path: Path) -> Snapshot:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 10**12)
+        return load_estate([path])
+
+
+def test_two_processes_make_the_snapshot_one_makes(estate: Path, two_cores: None,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    forks = []
+    fork = parallel.os.fork
+    monkeypatch.setattr(parallel.os, "fork", lambda: forks.append(1) or fork())
+    together = load_estate([estate])
+    alone = serial(estate)
+    assert forks == [1]
+    assert together == alone
+    assert together.warnings == alone.warnings
+    codes = {w.code for w in together.warnings}
+    assert {"unexpected-value", "duplicate-row"} <= codes
+    late = [w for w in together.warnings if w.row is not None and w.row > 1200]
+    assert late, "the child's rows made warnings too"
+
+
+def test_the_first_mistake_is_reported_whichever_process_meets_it(
+        estate: Path, two_cores: None, tmp_path: Path) -> None:
+    document = msgspec.json.decode(estate.read_bytes())
+    rows = document["data"]
+    rows[-3] = {"type": "microsoft.compute/virtualmachines"}  # no id: in the child's part
+    late = tmp_path / "late.json"
+    late.write_bytes(msgspec.json.encode(document))
+    rows[10] = {"type": "microsoft.compute/virtualmachines"}  # also in this process's part
+    early = tmp_path / "early.json"
+    early.write_bytes(msgspec.json.encode(document))
+    for path, row in ((late, len(rows) - 3), (early, 10)):
+        with pytest.raises(UserError) as together:
+            load_estate([path])
+        with pytest.raises(UserError) as alone:
+            serial(path)
+        assert str(together.value) == str(alone.value)
+        assert f"row {row}: id: the row has no id" in str(together.value)
+
+
+def test_a_failing_child_leaves_its_rows_to_the_parent(estate: Path, two_cores: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    original = parallel._encode
+    sent = []
+
+    def failing_after(parts: int) -> Any:
+        def encode(*args: Any) -> bytes:
+            if len(sent) == parts:
+                raise MemoryError  # as a child that runs out of memory
+            sent.append(1)
+            return original(*args)
+        return encode
+    for parts in (0, 2):  # at once, and after sending two parts
+        monkeypatch.setattr(parallel, "_encode", failing_after(parts))
+        assert load_estate([estate]) == serial(estate)
+
+
+def test_one_pass_decoding_makes_the_records_two_passes_make(estate: Path) -> None:
+    typed = serial(estate)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 10**12)
+        raw = load_estate([estate], keep_raw=True)
+    assert typed.machines == tuple(msgspec.structs.replace(m, raw=None) for m in raw.machines)
+    assert typed.warnings == raw.warnings
+    assert typed.installations == raw.installations
+    assert typed.assessments == raw.assessments
+
+
+def test_only_large_documents_held_in_memory_are_split(estate: Path, two_cores: None) -> None:
+    from auditor.snapshot.sources import inputs
+    document = next(next(inputs([estate])).documents)
+    assert parallel.worthwhile(document)
+    parallel.MIN_ROWS = 10**6  # (restored by the fixture)
+    assert not parallel.worthwhile(document)
+    parallel.MIN_ROWS = 100
+    document.listed = None  # as a bundle's rows, which stream from its files
+    assert not parallel.worthwhile(document)
