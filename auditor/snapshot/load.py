@@ -76,7 +76,7 @@ class _Estate:
             if planned is machine and isinstance(row, Row) and row.partial is not None:
                 merged = overlay.partial_row(row, live)
                 if merged is not None:
-                    planned = self.norm.machine(merged, machine.type, machine.id)
+                    planned = self.norm.machine(merged, machine.id, machine.type)
             machine = msgspec.structs.replace(planned, replaces_live=True)
         elif known is not None:
             self.norm.warn("duplicate-row", "this machine appears twice; the later row is kept")

@@ -140,7 +140,8 @@ class Normalizer:
         return Source(file=self.path, row=self.index)
 
     # ----- records ----------------------------------------------------------------------
-    def machine(self, row: AnyRow, row_type: str, row_id: str) -> Machine:
+    # Each record builder takes (row, row_id, row_type), so the reader calls them from one table.
+    def machine(self, row: AnyRow, row_id: str, row_type: str) -> Machine:
         props = self.properties(row, MachineProperties)
         kind = MACHINE_KINDS[row_type]
         os_profile = props.osProfile
@@ -182,7 +183,7 @@ class Normalizer:
             source=self.source(), raw=row.properties if self.keep_raw else None,
             planned=row.planned, unknown=_unknown("machine", row, patch.mode_explicit))
 
-    def assessment(self, row: AnyRow, row_id: str) -> Assessment:
+    def assessment(self, row: AnyRow, row_id: str, row_type: str = "") -> Assessment:
         props = self.properties(row, AssessmentProperties)
         counts: dict[str, int] = {}
         for name, number in (props.availablePatchCountByClassification or {}).items():
@@ -208,7 +209,7 @@ class Normalizer:
             available_patch_count_by_classification=counts,
             critical_and_security_count=urgent, source=self.source())
 
-    def installation(self, row: AnyRow, row_id: str) -> InstallationRun:
+    def installation(self, row: AnyRow, row_id: str, row_type: str = "") -> InstallationRun:
         props = self.properties(row, InstallationProperties)
         error = props.errorDetails or props.error
         # Positional, in InstallationRun's field order: the most numerous record of an estate,
@@ -223,7 +224,13 @@ class Normalizer:
             props.patchServiceUsed, props.osType, error.message if error else None,
             Source(self.path, self.index))
 
-    def software_patch(self, row: AnyRow, row_id: str, installation: bool) -> SoftwarePatch:
+    def assessment_patch(self, row: AnyRow, row_id: str, row_type: str = "") -> SoftwarePatch:
+        return self._software_patch(row, row_id, installation=False)
+
+    def run_patch(self, row: AnyRow, row_id: str, row_type: str = "") -> SoftwarePatch:
+        return self._software_patch(row, row_id, installation=True)
+
+    def _software_patch(self, row: AnyRow, row_id: str, installation: bool) -> SoftwarePatch:
         props = self.properties(row, SoftwarePatchProperties)
         names = []
         for value in props.classifications or []:
@@ -246,7 +253,8 @@ class Normalizer:
             installation_state=props.installationState if installation else None,
             assessment_state=props.assessmentState, source=self.source())
 
-    def configuration(self, row: AnyRow, row_id: str) -> MaintenanceConfiguration:
+    def configuration(self, row: AnyRow, row_id: str,
+                      row_type: str = "") -> MaintenanceConfiguration:
         props = self.properties(row, ConfigurationProperties)
         window = props.maintenanceWindow
         parsed = schedule.parse_window(
@@ -270,7 +278,7 @@ class Normalizer:
             raw=row.properties if self.keep_raw else None, planned=row.planned,
             unknown=_unknown("configuration", row))
 
-    def assignment(self, row: AnyRow, row_id: str) -> Assignment:
+    def assignment(self, row: AnyRow, row_id: str, row_type: str = "") -> Assignment:
         props = self.properties(row, AssignmentProperties)
         configuration = props.maintenanceConfigurationId
         if not configuration:

@@ -64,16 +64,8 @@ class RowReader:
         self._decoder = _raw_rows if keep_raw else _typed_rows
         self._types: dict[str, tuple[str, Kind]] = {}
         self._records: list[Callable[[AnyRow, str, str], Any]] = [
-            lambda row, row_id, row_type: norm.machine(row, row_type, row_id),
-            lambda row, row_id, row_type: norm.assessment(row, row_id),
-            lambda row, row_id, row_type: norm.installation(row, row_id),
-            lambda row, row_id, row_type: norm.software_patch(row, row_id, installation=False),
-            lambda row, row_id, row_type: norm.software_patch(row, row_id, installation=True),
-            lambda row, row_id, row_type: norm.configuration(row, row_id),
-            lambda row, row_id, row_type: norm.assignment(row, row_id),
-            lambda row, row_id, row_type: row_id,
-            lambda row, row_id, row_type: row_id,
-            lambda row, row_id, row_type: None]
+            norm.machine, norm.assessment, norm.installation, norm.assessment_patch,
+            norm.run_patch, norm.configuration, norm.assignment, _row_id, _row_id, _nothing]
 
     def read(self, path: str, index: int, item: Item) -> tuple[Kind, Any, AnyRow]:
         """The row's kind, its record and the row itself."""
@@ -105,3 +97,11 @@ class RowReader:
         row_type = spelled.lower()
         known = self._types[spelled] = (row_type, kind_of(row_type))
         return known
+
+
+def _row_id(row: AnyRow, row_id: str, row_type: str) -> str:
+    return row_id
+
+
+def _nothing(row: AnyRow, row_id: str, row_type: str) -> None:
+    return None
