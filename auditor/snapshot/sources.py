@@ -7,6 +7,7 @@ A bundle (docs/snapshot-bundle.md) is a folder or a `.zip`/`.tar`/`.tar.gz` arch
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
 import io
@@ -117,12 +118,18 @@ def _map(path: Path) -> bytes | mmap.mmap:
 
 class _Digest:
     """sha256 of a buffer, computed in a thread while the rows are decoded (hashlib releases
-    the GIL on large buffers, so the two overlap on two cores)."""
+    the GIL on large buffers, so the two overlap on two cores). The thread runs at the lowest
+    priority: reading the rows goes first, and the hash takes the time a core is idle."""
 
     def __init__(self, data: bytes | mmap.mmap) -> None:
         self._hash = hashlib.sha256()
-        self._thread = threading.Thread(target=self._hash.update, args=(data,), daemon=True)
+        self._thread = threading.Thread(target=self._update, args=(data,), daemon=True)
         self._thread.start()
+
+    def _update(self, data: bytes | mmap.mmap) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # a thread's own priority: Linux
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        self._hash.update(data)
 
     def __call__(self) -> str:
         self._thread.join()
