@@ -119,7 +119,8 @@ def _map(path: Path) -> bytes | mmap.mmap:
 class _Digest:
     """sha256 of a buffer, computed in a thread while the rows are decoded (hashlib releases
     the GIL on large buffers, so the two overlap on two cores). The thread runs at the lowest
-    priority: reading the rows goes first, and the hash takes the time a core is idle."""
+    priority: reading the rows goes first, and the hash takes the time a core is idle. Then
+    it gives back the mapped pages: those read again after the reader gave them back."""
 
     def __init__(self, data: bytes | mmap.mmap) -> None:
         self._hash = hashlib.sha256()
@@ -129,7 +130,9 @@ class _Digest:
     def _update(self, data: bytes | mmap.mmap) -> None:
         with contextlib.suppress(AttributeError, OSError):  # a thread's own priority: Linux
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        self._hash.update(data)
+        self._hash.update(data)  # in one call: the GIL is released once, not per block
+        if isinstance(data, mmap.mmap):
+            _Release(data)(len(data))
 
     def __call__(self) -> str:
         self._thread.join()
