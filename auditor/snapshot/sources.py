@@ -7,7 +7,6 @@ A bundle (docs/snapshot-bundle.md) is a folder or a `.zip`/`.tar`/`.tar.gz` arch
 from __future__ import annotations
 
 import codecs
-import contextlib
 import gzip
 import hashlib
 import io
@@ -118,9 +117,9 @@ def _map(path: Path) -> bytes | mmap.mmap:
 
 class _Digest:
     """sha256 of a buffer, computed in a thread while the rows are decoded (hashlib releases
-    the GIL on large buffers, so the two overlap on two cores). The thread runs at the lowest
-    priority: reading the rows goes first, and the hash takes the time a core is idle. Then
-    it gives back the mapped pages: those read again after the reader gave them back."""
+    the GIL on large buffers, so the two overlap on two cores); in one call, so the GIL is
+    released once, not per block. Then it gives back the mapped pages: those it faulted in
+    again after the reader had given them back."""
 
     def __init__(self, data: bytes | mmap.mmap) -> None:
         self._hash = hashlib.sha256()
@@ -128,9 +127,7 @@ class _Digest:
         self._thread.start()
 
     def _update(self, data: bytes | mmap.mmap) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # a thread's own priority: Linux
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        self._hash.update(data)  # in one call: the GIL is released once, not per block
+        self._hash.update(data)
         if isinstance(data, mmap.mmap):
             _Release(data)(len(data))
 
