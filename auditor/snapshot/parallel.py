@@ -96,8 +96,8 @@ def read(document: Document, reader: RowReader, add: Add) -> int:
     count = len(listed.items)
     split = done = int(count * SHARE)
     readable, writable = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns of fork beside a thread; the
-        warnings.simplefilter("ignore", DeprecationWarning)  # child touches no lock of it
+    with warnings.catch_warnings():  # Python 3.12+ warns of a fork beside a thread (the
+        warnings.simplefilter("ignore", DeprecationWarning)  # hash's): the child never uses it
         pid = os.fork()
     if pid == 0:
         os.close(readable)
