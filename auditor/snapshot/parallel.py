@@ -96,9 +96,15 @@ def read(document: Document, reader: RowReader, add: Add) -> int:
     count = len(listed.items)
     split = done = int(count * SHARE)
     readable, writable = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns of a fork beside a thread (the
-        warnings.simplefilter("ignore", DeprecationWarning)  # hash's): the child never uses it
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns of a fork beside a thread (the
+            warnings.simplefilter("ignore", DeprecationWarning)  # hash's), which the child
+            pid = os.fork()                                      # never uses
+    except OSError:  # no process to spare (a limit on processes or memory): read them all here
+        os.close(readable)
+        os.close(writable)
+        _serial(document.path, listed.part(0, count), reader, add)
+        return count
     if pid == 0:
         os.close(readable)
         _child(writable, document.path, listed.part(split, count), split, reader)

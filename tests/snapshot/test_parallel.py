@@ -139,3 +139,11 @@ def test_only_large_documents_held_in_memory_are_split(estate: Path, two_cores: 
     parallel.MIN_ROWS = 100
     document.listed = None  # as a bundle's rows, which stream from its files
     assert not parallel.worthwhile(document)
+
+
+def test_without_a_process_to_spare_one_process_reads_everything(
+        estate: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(parallel.os, "fork", refused)
+    assert load_estate([estate]) == serial(estate)
