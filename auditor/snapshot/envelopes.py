@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mmap
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,30 +75,24 @@ Items = Iterator[tuple[int, Item]]  # rows with their index in the document
 
 
 @dataclass
-class Listed:
-    """Rows all in memory, to be read in parts: `part(start, stop)` yields those rows."""
-
-    items: Sequence[Item]
-    part: Callable[[int, int], Items]
-
-    def offset(self, index: int) -> int:
-        """A lower bound of where row `index` starts in the input."""
-        return sum(map(len, self.items[:index]))
-
-
-@dataclass
 class Document:
     """One input's rows (each its index and its JSON, decoded by the loader), the name of the
     shape they came in, and what was odd about it. `release(stop, start)` may be called to
-    say that the input's bytes in that range are no longer needed. `listed` is set when the
-    rows are all in memory."""
+    say that the input's bytes in that range are no longer needed.
+
+    For reading in parts (snapshot/parallel.py): `count` is how many rows there are (or a
+    manifest says there are), `rows_from(index)` reads the rows again from that index on, and
+    `offset(index)`, when the rows are mapped from the input, is a lower bound of where that
+    row starts in it."""
 
     path: str
     format: str
     rows: Items
     warnings: list[LoadWarning] = field(default_factory=list)
     release: Callable[[int, int], None] | None = None
-    listed: Listed | None = None
+    count: int | None = None
+    rows_from: Callable[[int], Items] | None = None
+    offset: Callable[[int], int] | None = None
 
 
 def read_document(path: str, text: Buffer, context: PlannedContext | None = None) -> Document:
@@ -252,17 +246,19 @@ def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:
 
 def _rows_document(path: str, name: str, items: list[msgspec.Raw] | list[bytes],
                    flattened: bool) -> Document:
-    def rows(start: int, stop: int) -> Items:
-        released = consumed = listed.offset(start)
-        for index in range(start, stop):
+    def offset(index: int) -> int:
+        return sum(map(len, items[:index]))  # the items' bytes, without what lies between
+
+    def rows(start: int) -> Items:
+        released = consumed = offset(start)
+        for index in range(start, len(items)):
             item = items[index]
             consumed += len(item)
             if consumed - released > _RELEASE_STEP and document.release is not None:
                 document.release(consumed, released)
                 released = consumed
             yield index, _unflatten_raw(path, index, item) if flattened else item
-    listed = Listed(items, rows)
-    document = Document(path, name, rows(0, len(items)), listed=listed)
+    document = Document(path, name, rows(0), count=len(items), rows_from=rows, offset=offset)
     return document
 
 

@@ -28,7 +28,7 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot import overlay, parallel
-from auditor.snapshot.envelopes import Document, read_document
+from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.reader import RowReader
 from auditor.snapshot.rows import AnyRow, Row
@@ -156,10 +156,7 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                 captured.append(source.captured_at)
             for key, values in source.scope.items():
                 scope.setdefault(key, []).extend(v for v in values if v not in scope.get(key, []))
-            formats: set[str] = set()
-            rows = sum(_read(document, reader, add, formats, keep_raw)
-                       for document in source.documents)
-            files.append(InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows))
+            files.append(_read(source, reader, add, keep_raw))
         if len(set(captured)) > 1:
             norm.warnings.append(LoadWarning(
                 "mixed-capture-times", "the bundles were captured at different times; the "
@@ -168,20 +165,24 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                      reader.counts)
 
 
-def _read(document: Document, reader: RowReader, add: list[Callable[[Any, AnyRow | None], None]],
-          formats: set[str], keep_raw: bool) -> int:
-    """Read one document's rows into the estate; the number of rows. (A function of its own,
-    so that the document and its rows are freed as soon as they are read.)"""
-    formats.add(document.format)
-    reader.norm.warnings.extend(document.warnings)
-    if not keep_raw and parallel.worthwhile(document):
-        return parallel.read(document, reader, add)
-    rows = 0
-    for index, item in document.rows:
-        kind, record, row = reader.read(document.path, index, item)
-        add[kind](record, row)
-        rows += 1
-    return rows
+def _read(source: Input, reader: RowReader, add: list[Callable[[Any, AnyRow | None], None]],
+          keep_raw: bool) -> InputFile:
+    """Read one input's rows into the estate. (A function of its own, so that its documents
+    and their rows are freed as soon as they are read.)"""
+    formats: set[str] = set()
+    documents = list(source.documents)  # (a bundle's tables are opened as they are read)
+    if not keep_raw and parallel.worthwhile(documents):
+        rows = parallel.read(documents, reader, add, formats)
+    else:
+        rows = 0
+        for document in documents:
+            formats.add(document.format)
+            reader.norm.warnings.extend(document.warnings)
+            for index, item in document.rows:
+                kind, record, row = reader.read(document.path, index, item)
+                add[kind](record, row)
+                rows += 1
+    return InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows)
 
 
 def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],

@@ -1,4 +1,4 @@
-"""Read a large document's rows on two cores: the later rows in a forked process.
+"""Read a large input's rows on two cores: the later rows in a forked process.
 
 Building a record costs microseconds of Python per row, and an estate of 100,000 machines
 has 700,000 rows. The child reads the later rows into records, exactly as this process
@@ -7,9 +7,10 @@ times faster than they were built. This process meanwhile reads the earlier rows
 the child's records in row order, each row's warnings where they belong, so the snapshot is
 the one a single process makes (tests compare the two).
 
-Only on Linux, where `fork` is cheap and safe, with two cores free. If the child fails for
-any reason but a mistake in the input, this process reads its rows itself, so that a real
-failure surfaces here, with its traceback.
+An input is one JSON document, or a bundle's tables one after the other; the split may fall
+inside a document. Only on Linux, where `fork` is cheap and safe, with two cores free. If the
+child fails for any reason but a mistake in the input, this process reads its rows itself,
+so that a real failure surfaces here, with its traceback.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
-from itertools import repeat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat, takewhile
 from typing import IO, Any, NoReturn
 
 import msgspec
@@ -57,12 +58,14 @@ class _Error(msgspec.Struct, array_like=True):
 
 
 class _Part(msgspec.Struct, array_like=True, gc=False):
-    """The records of up to CHUNK rows read by the child, by kind, and each row's kind in row
-    order to put them back; the rows' warnings and counts by type; and the mistake that
-    stopped the child, if any, at the row after these."""
+    """Up to CHUNK rows of one document, read by the child: their records by kind, each row's
+    kind in row order to put them back, the rows' warnings and counts by type; the mistake
+    that stopped the child at the row after these, if any; and whether this is the last."""
 
+    document: int  # its position among the input's documents
     start: int  # the index of the first row
-    kinds: bytes = b""
+    kinds: bytearray = bytearray()
+    indexes: list[int] = []  # each row's index, unless they run on from start (then empty)
     machines: list[Machine] = []
     assessments: list[Assessment] = []
     runs: list[InstallationRun] = []
@@ -73,51 +76,86 @@ class _Part(msgspec.Struct, array_like=True, gc=False):
     counts: dict[str, int] = {}
     warnings: list[LoadWarning] = []
     error: _Error | None = None
+    last: bool = False
 
     def lists(self) -> list[list[Any]]:
         """The record list of each Kind (IGNORED has none)."""
         return [self.machines, self.assessments, self.runs, self.patches, self.patches,
                 self.configurations, self.assignments, self.ids, self.ids, []]
 
+    def rows(self) -> Iterable[int]:
+        return self.indexes or range(self.start, self.start + len(self.kinds))
+
 
 _decoder = msgspec.msgpack.Decoder(_Part)
 _HEADER = 8  # bytes: the length of the encoded part that follows
 
 
-def worthwhile(document: Document) -> bool:
-    return (document.listed is not None and len(document.listed.items) >= MIN_ROWS
+def worthwhile(documents: Sequence[Document]) -> bool:
+    return (all(d.count is not None and d.rows_from is not None for d in documents)
+            and sum(d.count or 0 for d in documents) >= MIN_ROWS
             and sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1)
 
 
-def read(document: Document, reader: RowReader, add: Add) -> int:
-    """Read every row of the document into the estate, as the serial loop would; the count."""
-    listed = document.listed
-    assert listed is not None
-    count = len(listed.items)
-    split = done = int(count * SHARE)
-    readable, writable = os.pipe()
-    try:
-        with warnings.catch_warnings():  # Python 3.12+ warns of a fork beside a thread (the
-            warnings.simplefilter("ignore", DeprecationWarning)  # hash's), which the child
-            pid = os.fork()                                      # never uses
-    except OSError:  # no process to spare (a limit on processes or memory): read them all here
-        os.close(readable)
-        os.close(writable)
-        _serial(document.path, listed.part(0, count), reader, add)
-        return count
+class _Input:
+    """The documents of one input as this process reads them: each one's warnings and format
+    taken in when its first row comes, and the rows read so far."""
+
+    def __init__(self, documents: Sequence[Document], reader: RowReader, add: Add,
+                 formats: set[str]) -> None:
+        self.documents, self.reader, self.add, self.formats = documents, reader, add, formats
+        self.entered = -1  # the last document whose warnings are in
+        self.rows = 0
+
+    def enter(self, position: int) -> Document:
+        while self.entered < position:
+            self.entered += 1
+            document = self.documents[self.entered]
+            self.formats.add(document.format)
+            self.reader.norm.warnings.extend(document.warnings)
+        self.reader.norm.path = self.documents[position].path
+        return self.documents[position]
+
+    def read(self, position: int, items: Iterator[tuple[int, Any]]) -> None:
+        path = self.enter(position).path
+        reader, add = self.reader, self.add
+        for index, item in items:
+            kind, record, row = reader.read(path, index, item)
+            add[kind](record, row)
+            self.rows += 1
+
+    def read_from(self, position: int, start: int) -> None:
+        """Every row from the index `start` of one document on, and all later documents."""
+        for later in range(position, len(self.documents)):
+            rows_from = self.documents[later].rows_from
+            assert rows_from is not None
+            self.read(later, rows_from(start if later == position else 0))
+
+
+def read(documents: Sequence[Document], reader: RowReader, add: Add, formats: set[str]) -> int:
+    """Read every row of the input's documents into the estate, as the serial loop would;
+    the number of rows. `formats` gets each document's format."""
+    own = _Input(documents, reader, add, formats)
+    there, split = _split(documents)
+    forked = _fork()
+    if forked is None:  # no process to spare (a limit on processes or memory): all here
+        own.read_from(0, 0)
+        return own.rows
+    pid, readable = forked  # in the child, the end to write to
     if pid == 0:
-        os.close(readable)
-        _child(writable, document.path, listed.part(split, count), split, reader)
-    os.close(writable)
+        _child(readable, documents, there, split, reader)
+    done, complete = (there, split), False  # the child's rows still to be added begin at done
     try:
-        if document.release is not None:  # the child reads those rows; this process won't
-            document.release(sys.maxsize, listed.offset(split))
-        _serial(document.path, listed.part(0, split), reader, add)
+        _release(documents[there], split)
+        for position in range(there):
+            own.read(position, documents[position].rows)
+        own.read(there, _before(documents[there].rows, split))
         with os.fdopen(readable, "rb") as stream:
             readable = -1
             while (part := _receive(stream)) is not None:
-                _replay(part, reader, add)
-                done = part.start + len(part.kinds)
+                own.rows += _replay(part, own)
+                done = (part.document, max(part.rows(), default=part.start - 1) + 1)
+                complete = part.last
         os.waitpid(pid, 0)
         pid = 0
     finally:
@@ -126,18 +164,58 @@ def read(document: Document, reader: RowReader, add: Add) -> int:
         if pid:  # interrupted, or a mistake in the input
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-    if done < count:  # the child failed: read the rest of its rows here
-        _serial(document.path, listed.part(done, count), reader, add)
-    return count
+    if complete:
+        own.enter(len(documents) - 1)  # empty documents at the end still count as read
+    else:  # the child failed: read the rest of its rows here
+        own.read_from(*done)
+    return own.rows
 
 
-def _serial(path: str, items: Items, reader: RowReader, add: Add) -> None:
-    for index, item in items:
-        kind, record, row = reader.read(path, index, item)
-        add[kind](record, row)
+def _split(documents: Sequence[Document]) -> tuple[int, int]:
+    """Where the child starts: the position of a document and a row index in it."""
+    counts = [document.count or 0 for document in documents]
+    remaining = int(sum(counts) * SHARE)
+    for position, count in enumerate(counts):
+        if remaining < count:
+            return position, remaining
+        remaining -= count
+    return len(counts) - 1, counts[-1]
 
 
-def _child(writable: int, path: str, items: Items, start: int, reader: RowReader) -> NoReturn:
+def _fork() -> tuple[int, int] | None:
+    """(pid, the pipe's end to use), in both processes; None when no process can be made."""
+    try:
+        readable, writable = os.pipe()
+    except OSError:
+        return None
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns of a fork beside a thread (the
+            warnings.simplefilter("ignore", DeprecationWarning)  # hash's), which the child
+            pid = os.fork()                                      # never uses
+    except OSError:
+        os.close(readable)
+        os.close(writable)
+        return None
+    os.close(readable if pid == 0 else writable)
+    return pid, writable if pid == 0 else readable
+
+
+def _release(document: Document, split: int) -> None:
+    """The child reads the rows from `split` on; this process will not need their bytes."""
+    if document.release is not None and document.offset is not None:
+        document.release(sys.maxsize, document.offset(split))
+
+
+def _before(rows: Items, split: int) -> Iterator[tuple[int, Any]]:
+    """The rows before the index `split`; then the rest is left unread, its file closed."""
+    yield from takewhile(lambda row: row[0] < split, rows)
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
+def _child(writable: int, documents: Sequence[Document], there: int, start: int,
+           reader: RowReader) -> NoReturn:
     """Read the rows into parts and send each as it is made (a thread writes them, so that
     reading goes on while the parent is still busy with its own rows); leave without any
     cleanup."""
@@ -145,21 +223,27 @@ def _child(writable: int, path: str, items: Items, start: int, reader: RowReader
         outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         writer = threading.Thread(target=_send, args=(writable, outbox))
         writer.start()
-        part = _new_part(start, reader)
-        lists, kinds = part.lists(), bytearray()
+        part = _new_part(there, start, reader)
+        lists = part.lists()
         try:
-            for index, item in items:
-                kind, record, _ = reader.read(path, index, item)
-                lists[kind].append(record)
-                kinds.append(kind)
-                if len(kinds) == CHUNK:
-                    outbox.put(_encode(part, kinds, reader))
-                    part = _new_part(index + 1, reader)
-                    lists, kinds = part.lists(), bytearray()
+            for position in range(there, len(documents)):
+                document = documents[position]
+                assert document.rows_from is not None
+                for index, item in document.rows_from(start if position == there else 0):
+                    if part.document != position or len(part.kinds) == CHUNK:
+                        if part.kinds:
+                            outbox.put(_encode(part, reader))
+                        part = _new_part(position, index, reader)
+                        lists = part.lists()
+                    kind, record, _ = reader.read(document.path, index, item)
+                    lists[kind].append(record)
+                    part.kinds.append(kind)
+                    part.indexes.append(index)
         except UserError as error:
             where = error.where or Location()
             part.error = _Error(error.message, where.file, where.line, where.row, where.field)
-        outbox.put(_encode(part, kinds, reader))
+        part.last = True
+        outbox.put(_encode(part, reader))
         outbox.put(None)
         writer.join()
     except BaseException:
@@ -174,14 +258,15 @@ def _send(writable: int, outbox: queue.SimpleQueue[bytes | None]) -> None:
             stream.write(data)
 
 
-def _new_part(start: int, reader: RowReader) -> _Part:
+def _new_part(document: int, start: int, reader: RowReader) -> _Part:
     reader.norm.warnings, reader.counts = [], type(reader.counts)()
-    return _Part(start)
+    return _Part(document, start)
 
 
-def _encode(part: _Part, kinds: bytearray, reader: RowReader) -> bytes:
-    part.kinds, part.counts, part.warnings = bytes(kinds), dict(reader.counts), \
-        reader.norm.warnings
+def _encode(part: _Part, reader: RowReader) -> bytes:
+    part.counts, part.warnings = dict(reader.counts), reader.norm.warnings
+    if part.indexes == list(range(part.start, part.start + len(part.indexes))):
+        part.indexes = []  # the usual case: they run on from start
     return msgspec.msgpack.encode(part)
 
 
@@ -197,17 +282,19 @@ def _receive(stream: IO[bytes]) -> _Part | None:
         return None
 
 
-def _replay(part: _Part, reader: RowReader, add: Add) -> None:
+def _replay(part: _Part, own: _Input) -> int:
     """Add the child's records in row order, each row's warnings before its record: the
-    serial loop meets a row's own warnings while reading it, the estate's when adding it."""
-    norm = reader.norm
+    serial loop meets a row's own warnings while reading it, the estate's when adding it.
+    The number of rows added."""
+    own.enter(part.document)
+    norm, add = own.reader.norm, own.add
     records: list[Iterator[Any]] = [iter(records) for records in part.lists()]
     records[Kind.RUN_PATCH], records[Kind.DELETE] = records[Kind.ASSESSMENT_PATCH], \
         records[Kind.SCALE_SET]  # one list each, shared by two kinds
     records[Kind.IGNORED] = repeat(None)
     pending = iter(part.warnings)
     warning = next(pending, None)
-    for index, kind in enumerate(part.kinds, part.start):
+    for index, kind in zip(part.rows(), part.kinds, strict=True):
         while warning is not None and warning.row == index:
             norm.warnings.append(warning)
             warning = next(pending, None)
@@ -215,7 +302,8 @@ def _replay(part: _Part, reader: RowReader, add: Add) -> None:
         add[kind](next(records[kind]), None)
     if warning is not None:
         norm.warnings.extend([warning, *pending])
-    reader.counts.update(part.counts)
+    own.reader.counts.update(part.counts)
     if part.error is not None:
         error = part.error
         raise UserError(error.message, Location(error.file, error.line, error.row, error.field))
+    return len(part.kinds)

@@ -175,6 +175,11 @@ class _Reader:
     def open(self, member: str) -> IO[bytes]:
         raise NotImplementedError
 
+    def again(self) -> _Reader:
+        """A reader with its own file handles (an archive's handle keeps a position, which a
+        forked process must not share)."""
+        return self
+
 
 class _DirectoryReader(_Reader):
     def __init__(self, root: Path) -> None:
@@ -218,6 +223,9 @@ class _ZipReader(_ArchiveReader):
     def _member(self, name: str) -> IO[bytes] | None:
         return self.archive.open(name)
 
+    def again(self) -> _Reader:
+        return _ZipReader(Path(self.name))
+
 
 class _TarReader(_ArchiveReader):
     def __init__(self, path: Path) -> None:
@@ -227,6 +235,9 @@ class _TarReader(_ArchiveReader):
 
     def _member(self, name: str) -> IO[bytes] | None:
         return self.archive.extractfile(name)
+
+    def again(self) -> _Reader:
+        return _TarReader(Path(self.name))
 
 
 def _archive(path: Path) -> _Reader:
@@ -296,10 +307,16 @@ def _manifest(path: str, data: bytes) -> dict[str, Any]:
 
 def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iterator[Document]:
     for table in sorted(tables):
-        member = tables[table]["file"]
-        document = Document(f"{name}/{member}", "snapshot bundle",
-                            _lines(f"{name}/{member}", reader, member, tables[table].get("rows")))
-        yield document
+        member, expected = tables[table]["file"], tables[table].get("rows")
+        path = f"{name}/{member}"
+
+        def rows_from(start: int, path: str = path, member: str = member,
+                      expected: object = expected) -> Iterator[tuple[int, bytes]]:
+            # From the file's start (a stream cannot seek), so that the count is checked.
+            lines = _lines(path, reader.again(), member, expected)
+            return ((index, line) for index, line in lines if index >= start)
+        yield Document(path, "snapshot bundle", _lines(path, reader, member, expected),
+                       count=expected if isinstance(expected, int) else None, rows_from=rows_from)
 
 
 def _lines(path: str, reader: _Reader, member: str,

@@ -3,6 +3,9 @@ in the same order, the same warnings in the same order, the same first error."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +54,24 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "estate.json"
     path.write_bytes(msgspec.json.encode(document))
     return path
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same estate as a snapshot bundle folder, odd rows and a blank line in every table."""
+    folder = tmp_path_factory.mktemp("parallel-bundle") / "bundle"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_estate.py"), "300",
+                    str(folder), "--format", "bundle"], check=True, capture_output=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for table in manifest["tables"].values():
+        path = folder / table["file"]
+        lines = gzip.decompress(path.read_bytes()).splitlines()
+        middle = len(lines) // 2  # a blank line is skipped, but moves every index after it
+        lines[middle:middle] = [b"", *(msgspec.json.encode(row) for row in ODD_ROWS)]
+        path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+        table["rows"] = len(lines) - 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
 
 
 @pytest.fixture
@@ -130,15 +151,15 @@ def test_one_pass_decoding_makes_the_records_two_passes_make(estate: Path) -> No
     assert typed.assessments == raw.assessments
 
 
-def test_only_large_documents_held_in_memory_are_split(estate: Path, two_cores: None) -> None:
+def test_only_large_inputs_whose_rows_are_counted_are_split(estate: Path, two_cores: None) -> None:
     from auditor.snapshot.sources import inputs
-    document = next(next(inputs([estate])).documents)
-    assert parallel.worthwhile(document)
+    documents = list(next(inputs([estate])).documents)
+    assert parallel.worthwhile(documents)
     parallel.MIN_ROWS = 10**6  # (restored by the fixture)
-    assert not parallel.worthwhile(document)
+    assert not parallel.worthwhile(documents)
     parallel.MIN_ROWS = 100
-    document.listed = None  # as a bundle's rows, which stream from its files
-    assert not parallel.worthwhile(document)
+    documents[0].count = None  # as a bundle whose manifest does not count its rows
+    assert not parallel.worthwhile(documents)
 
 
 def test_without_a_process_to_spare_one_process_reads_everything(
@@ -147,3 +168,51 @@ def test_without_a_process_to_spare_one_process_reads_everything(
         raise BlockingIOError(11, "Resource temporarily unavailable")
     monkeypatch.setattr(parallel.os, "fork", refused)
     assert load_estate([estate]) == serial(estate)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "zip"])
+def test_a_bundle_read_by_two_processes_is_the_bundle_read_by_one(
+        bundle: Path, packed: bool, two_cores: None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundle
+    if packed:  # an archive: each process must read it through its own file handle
+        path = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", bundle))
+    forks = []
+    fork = parallel.os.fork
+    monkeypatch.setattr(parallel.os, "fork", lambda: forks.append(1) or fork())
+    together = load_estate([path])
+    assert forks == [1]
+    alone = serial(path)
+    assert together == alone
+    assert together.warnings == alone.warnings
+    assert {"unexpected-value", "duplicate-row"} <= {w.code for w in together.warnings}
+    assert together.inputs[0].rows == alone.inputs[0].rows > 2000
+
+
+def test_a_bundle_whose_helper_fails_is_read_here(bundle: Path, two_cores: None,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    original = parallel._encode
+    sent = []
+
+    def encode(*args: Any) -> bytes:
+        if len(sent) == 2:
+            raise MemoryError
+        sent.append(1)
+        return original(*args)
+    monkeypatch.setattr(parallel, "_encode", encode)
+    assert load_estate([bundle]) == serial(bundle)
+
+
+def test_a_short_table_is_refused_whichever_process_reads_it(
+        bundle: Path, two_cores: None, tmp_path: Path) -> None:
+    short = tmp_path / "short"
+    shutil.copytree(bundle, short)
+    manifest = json.loads((short / "manifest.json").read_text())
+    manifest["tables"]["resources"]["rows"] += 1  # the last table: the helper's
+    (short / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError) as together:
+        load_estate([short])
+    with pytest.raises(UserError) as alone:
+        serial(short)
+    assert str(together.value) == str(alone.value)
+    assert "the copy is incomplete" in str(together.value)
