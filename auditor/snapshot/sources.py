@@ -175,6 +175,9 @@ class _Reader:
     def open(self, member: str) -> IO[bytes]:
         raise NotImplementedError
 
+    # Whether `again` is cheap: not for a tar, which is read from its start to find a member.
+    reopens = True
+
     def again(self) -> _Reader:
         """A reader with its own file handles (an archive's handle keeps a position, which a
         forked process must not share)."""
@@ -228,6 +231,8 @@ class _ZipReader(_ArchiveReader):
 
 
 class _TarReader(_ArchiveReader):
+    reopens = False
+
     def __init__(self, path: Path) -> None:
         # Left open, like the zip: members are read lazily, as the bundle's rows are consumed.
         self.archive = tarfile.open(path)  # noqa: SIM115
@@ -236,8 +241,6 @@ class _TarReader(_ArchiveReader):
     def _member(self, name: str) -> IO[bytes] | None:
         return self.archive.extractfile(name)
 
-    def again(self) -> _Reader:
-        return _TarReader(Path(self.name))
 
 
 def _archive(path: Path) -> _Reader:
@@ -316,7 +319,8 @@ def _table_documents(name: str, reader: _Reader, tables: dict[str, Any]) -> Iter
             lines = _lines(path, reader.again(), member, expected)
             return ((index, line) for index, line in lines if index >= start)
         yield Document(path, "snapshot bundle", _lines(path, reader, member, expected),
-                       count=expected if isinstance(expected, int) else None, rows_from=rows_from)
+                       count=expected if isinstance(expected, int) else None,
+                       rows_from=rows_from if reader.reopens else None)
 
 
 def _lines(path: str, reader: _Reader, member: str,

@@ -162,6 +162,16 @@ def test_only_large_inputs_whose_rows_are_counted_are_split(estate: Path, two_co
     assert not parallel.worthwhile(documents)
 
 
+def test_a_tar_bundle_is_read_by_one_process(bundle: Path, two_cores: None,
+                                            tmp_path: Path) -> None:
+    """Finding a member in a compressed tar means reading it from the start, in each
+    process: not worth it."""
+    from auditor.snapshot.sources import inputs
+    packed = Path(shutil.make_archive(str(tmp_path / "bundle"), "gztar", bundle))
+    assert not parallel.worthwhile(list(next(inputs([packed])).documents))
+    assert load_estate([packed]) == serial(packed)
+
+
 def test_without_a_process_to_spare_one_process_reads_everything(
         estate: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
     def refused() -> int:
