@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -226,3 +227,24 @@ def test_a_short_table_is_refused_whichever_process_reads_it(
         serial(short)
     assert str(together.value) == str(alone.value)
     assert "the copy is incomplete" in str(together.value)
+
+
+def test_an_interruption_leaves_no_helper_behind(estate: Path, two_cores: None,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.snapshot.reader import RowReader
+    parent, read, rows = os.getpid(), RowReader.read, []
+
+    def interrupted(self: RowReader, *args: Any) -> Any:
+        if os.getpid() == parent and len(rows) == 100:  # Ctrl-C, in this process only
+            raise KeyboardInterrupt
+        rows.append(1)
+        return read(self, *args)
+    helpers: list[int] = []
+    fork = parallel.os.fork
+    monkeypatch.setattr(RowReader, "read", interrupted)
+    monkeypatch.setattr(parallel.os, "fork", lambda: helpers.append(pid := fork()) or pid)
+    with pytest.raises(KeyboardInterrupt):
+        load_estate([estate])
+    assert len(helpers) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helpers[0], os.WNOHANG)  # the helper was stopped and reaped
