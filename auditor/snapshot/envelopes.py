@@ -9,7 +9,6 @@ table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and th
 from __future__ import annotations
 
 import mmap
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ import msgspec
 from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot import actions
+from auditor.snapshot.json_errors import invalid, line_at, malformed, reason
 from auditor.snapshot.rows import NO_RAW, Row
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def read_document(path: str, text: Buffer, context: PlannedContext | None = None
         return _rows_document(path, "JSON array of rows", items, flattened)
     if text[start] != ord("{"):
         raise UserError("this is not JSON: expected an object or an array",
-                        _line_at(path, text, start))
+                        line_at(path, text, start))
     try:
         return _from_rows_envelope(path, _rows_envelope_decoder.decode(text), flattened)
     except msgspec.ValidationError:
@@ -119,15 +119,15 @@ def read_document(path: str, text: Buffer, context: PlannedContext | None = None
     except msgspec.DecodeError as error:
         if "trailing characters" in str(error):
             return _json_lines(path, text, flattened)
-        raise _malformed(path, text, error) from None
+        raise malformed(path, text, error) from None
     try:
         envelope = _envelope_decoder.decode(text)
     except msgspec.ValidationError as error:
-        raise _invalid(path, None, error) from None
+        raise invalid(path, None, error) from None
     except msgspec.DecodeError as error:
         if "trailing characters" in str(error):
             return _json_lines(path, text, flattened)
-        raise _malformed(path, text, error) from None
+        raise malformed(path, text, error) from None
     return _from_envelope(path, text, envelope, flattened, context)
 
 
@@ -137,9 +137,9 @@ def decode_row(path: str, index: int, raw: msgspec.Raw | bytes) -> Row:
     try:
         return _row_decoder.decode(raw)
     except msgspec.ValidationError as error:
-        raise _invalid(path, index, error) from None
+        raise invalid(path, index, error) from None
     except msgspec.DecodeError as error:
-        raise UserError(f"malformed JSON: {_reason(error)}", Location(path, row=index)) from None
+        raise UserError(f"malformed JSON: {reason(error)}", Location(path, row=index)) from None
 
 
 def _from_rows_envelope(path: str, env: _RowsEnvelope, flattened: bool) -> Document:
@@ -302,7 +302,7 @@ def _decode(path: str, text: Buffer | msgspec.Raw, decoder: msgspec.json.Decoder
     except msgspec.ValidationError:
         raise UserError("expected a list of rows", Location(path)) from None
     except msgspec.DecodeError as error:
-        raise _malformed(path, text, error) from None
+        raise malformed(path, text, error) from None
 
 
 def _first_byte(text: Buffer) -> int:
@@ -312,54 +312,3 @@ def _first_byte(text: Buffer) -> int:
         return len(head) - len(stripped)
     rest = bytes(text[4096:]).lstrip()
     return -1 if not rest else len(text) - len(rest)
-
-
-def _line_at(path: str, text: Buffer, offset: int) -> Location:
-    return Location(path, line=bytes(text[:offset]).count(b"\n") + 1)
-
-
-def _reason(error: msgspec.DecodeError) -> str:
-    message = str(error)
-    message = message.removeprefix("JSON is malformed: ").split(" (byte ")[0]
-    if message == "Input data was truncated":
-        return "the text ends before the JSON is complete"
-    return message[:1].lower() + message[1:]
-
-
-def _malformed(path: str, text: Buffer | msgspec.Raw, error: msgspec.DecodeError) -> UserError:
-    message = str(error)
-    offset = len(text)
-    if "(byte " in message:
-        offset = int(message.rsplit("(byte ", 1)[1].rstrip(")"))
-    elif "truncated" not in message:
-        offset = 0
-    return UserError(f"malformed JSON: {_reason(error)}; fix the file or export it again",
-                     _line_at(path, memoryview(text), offset))
-
-
-def _invalid(path: str, index: int | None, error: msgspec.ValidationError) -> UserError:
-    what, field_path = validation_message(error)
-    return UserError(what, Location(path, row=index, field=field_path))
-
-
-_KINDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
-          "object": "an object", "array": "an array", "null": "null"}
-_EXPECTED = re.compile(r"Expected `([^`]*)`, got `([^`]*)`")
-
-
-def validation_message(error: msgspec.ValidationError) -> tuple[str, str]:
-    """msgspec's "Expected `str | null`, got `int` - at `$.name`" as ("expected a string, got
-    a number", "name"): the problem in plain words, and the field path it is at."""
-    what, _, where = str(error).partition(" - at `$")
-    field_path = where.rstrip("`").lstrip(".")
-    match = _EXPECTED.fullmatch(what)
-    if match is None:
-        return (what[:1].lower() + what[1:], field_path)
-    wanted = [kind for kind in match.group(1).split(" | ") if kind != "null"] or ["null"]
-    if "float" in wanted and "int" in wanted:
-        wanted.remove("int")
-    words = [_KINDS.get(kind, f"`{kind}`") for kind in wanted]
-    expected = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-    got = match.group(2)
-    got = "a number" if got in ("int", "float") else _KINDS.get(got, f"`{got}`")
-    return f"expected {expected}, got {got}", field_path

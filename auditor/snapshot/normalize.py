@@ -24,7 +24,7 @@ from auditor.model import (
     Source,
 )
 from auditor.snapshot import coerce, lenient, orchestration, schedule, unknown
-from auditor.snapshot.envelopes import validation_message
+from auditor.snapshot.json_errors import validation_message
 from auditor.snapshot.rows import (
     STATUSES,
     AnyProperties,
