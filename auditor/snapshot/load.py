@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -30,7 +30,7 @@ from auditor.model import (
 from auditor.snapshot import overlay, parallel
 from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
-from auditor.snapshot.reader import RowReader
+from auditor.snapshot.reader import Add, InputReader, RowReader
 from auditor.snapshot.rows import AnyRow, Row
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
@@ -54,7 +54,7 @@ class _Estate:
         # machine key, then by lowercased run name: the same run twice counts once
         self.run_patches: defaultdict[str, list[SoftwarePatch]] = defaultdict(list)
         self.deleted: set[str] = set()  # keys a planned change removes
-        self.add: list[Callable[[Any, AnyRow | None], None]] = [
+        self.add: Add = [
             self._machine, self._assessment, self._run, self._assessment_patch,
             self._run_patch, self._configuration, self._assignment, self._scale_set,
             self._delete, self._ignore]
@@ -165,24 +165,16 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                      reader.counts)
 
 
-def _read(source: Input, reader: RowReader, add: list[Callable[[Any, AnyRow | None], None]],
-          keep_raw: bool) -> InputFile:
+def _read(source: Input, reader: RowReader, add: Add, keep_raw: bool) -> InputFile:
     """Read one input's rows into the estate. (A function of its own, so that its documents
     and their rows are freed as soon as they are read.)"""
-    formats: set[str] = set()
     documents = list(source.documents)  # (a bundle's tables are opened as they are read)
+    own = InputReader(documents, reader, add)
     if not keep_raw and parallel.worthwhile(documents):
-        rows = parallel.read(documents, reader, add, formats)
+        parallel.read(own)
     else:
-        rows = 0
-        for document in documents:
-            formats.add(document.format)
-            reader.norm.warnings.extend(document.warnings)
-            for index, item in document.rows:
-                kind, record, row = reader.read(document.path, index, item)
-                add[kind](record, row)
-                rows += 1
-    return InputFile(source.path, source.sha256(), ", ".join(sorted(formats)), rows)
+        own.read_all()
+    return InputFile(source.path, source.sha256(), ", ".join(sorted(own.formats)), own.rows)
 
 
 def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat, takewhile
 from typing import IO, Any, NoReturn
 
@@ -38,14 +38,11 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot.envelopes import Document, Items
-from auditor.snapshot.reader import Kind, RowReader
+from auditor.snapshot.reader import InputReader, Kind, RowReader
 
 MIN_ROWS = 40_000  # below this, forking costs more than it saves
 SHARE = 0.45  # of the rows for this process, which also decodes the child's records
 CHUNK = 32_768  # rows in a part the child sends: the parent holds one encoded part at a time
-
-Add = list[Callable[[Any, Any], None]]  # by Kind: takes a record and its row (or None)
-
 
 class _Error(msgspec.Struct, array_like=True):
     """A mistake in the input, found by the child: raised here once the rows before it are in."""
@@ -97,50 +94,14 @@ def worthwhile(documents: Sequence[Document]) -> bool:
             and sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1)
 
 
-class _Input:
-    """The documents of one input as this process reads them: each one's warnings and format
-    taken in when its first row comes, and the rows read so far."""
-
-    def __init__(self, documents: Sequence[Document], reader: RowReader, add: Add,
-                 formats: set[str]) -> None:
-        self.documents, self.reader, self.add, self.formats = documents, reader, add, formats
-        self.entered = -1  # the last document whose warnings are in
-        self.rows = 0
-
-    def enter(self, position: int) -> Document:
-        while self.entered < position:
-            self.entered += 1
-            document = self.documents[self.entered]
-            self.formats.add(document.format)
-            self.reader.norm.warnings.extend(document.warnings)
-        self.reader.norm.path = self.documents[position].path
-        return self.documents[position]
-
-    def read(self, position: int, items: Iterator[tuple[int, Any]]) -> None:
-        path = self.enter(position).path
-        reader, add = self.reader, self.add
-        for index, item in items:
-            kind, record, row = reader.read(path, index, item)
-            add[kind](record, row)
-            self.rows += 1
-
-    def read_from(self, position: int, start: int) -> None:
-        """Every row from the index `start` of one document on, and all later documents."""
-        for later in range(position, len(self.documents)):
-            rows_from = self.documents[later].rows_from
-            assert rows_from is not None
-            self.read(later, rows_from(start if later == position else 0))
-
-
-def read(documents: Sequence[Document], reader: RowReader, add: Add, formats: set[str]) -> int:
-    """Read every row of the input's documents into the estate, as the serial loop would;
-    the number of rows. `formats` gets each document's format."""
-    own = _Input(documents, reader, add, formats)
+def read(own: InputReader) -> None:
+    """Read every row of the input's documents into the estate, as `own.read_all` would."""
+    documents, reader = own.documents, own.reader
     there, split = _split(documents)
     forked = _fork()
     if forked is None:  # no process to spare (a limit on processes or memory): all here
-        own.read_from(0, 0)
-        return own.rows
+        own.read_all()
+        return
     pid, readable = forked  # in the child, the end to write to
     if pid == 0:
         _child(readable, documents, there, split, reader)
@@ -168,7 +129,6 @@ def read(documents: Sequence[Document], reader: RowReader, add: Add, formats: se
         own.enter(len(documents) - 1)  # empty documents at the end still count as read
     else:  # the child failed: read the rest of its rows here
         own.read_from(*done)
-    return own.rows
 
 
 def _split(documents: Sequence[Document]) -> tuple[int, int]:
@@ -282,15 +242,14 @@ def _receive(stream: IO[bytes]) -> _Part | None:
         return None
 
 
-def _replay(part: _Part, own: _Input) -> int:
+def _replay(part: _Part, own: InputReader) -> int:
     """Add the child's records in row order, each row's warnings before its record: the
     serial loop meets a row's own warnings while reading it, the estate's when adding it.
     The number of rows added."""
     own.enter(part.document)
     norm, add = own.reader.norm, own.add
-    records: list[Iterator[Any]] = [iter(records) for records in part.lists()]
-    records[Kind.RUN_PATCH], records[Kind.DELETE] = records[Kind.ASSESSMENT_PATCH], \
-        records[Kind.SCALE_SET]  # one list each, shared by two kinds
+    shared: dict[int, Iterator[Any]] = {}  # kinds that share a list share its iterator
+    records = [shared.setdefault(id(found), iter(found)) for found in part.lists()]
     records[Kind.IGNORED] = repeat(None)
     pending = iter(part.warnings)
     warning = next(pending, None)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
 
 from auditor.errors import Location, UserError
-from auditor.snapshot.envelopes import Item, decode_row
+from auditor.snapshot.envelopes import Document, Item, decode_row
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.rows import AnyRow, Row, TypedRow
 
@@ -105,3 +105,45 @@ def _row_id(row: AnyRow, row_id: str, row_type: str) -> str:
 
 def _nothing(row: AnyRow, row_id: str, row_type: str) -> None:
     return None
+
+
+Add = list[Callable[[Any, Any], None]]  # by Kind: takes a record and its row (or None)
+
+
+class InputReader:
+    """The documents of one input read into the estate through `add`: each document's
+    warnings and format taken in when it is reached, and the rows counted."""
+
+    def __init__(self, documents: Sequence[Document], reader: RowReader, add: Add) -> None:
+        self.documents, self.reader, self.add = documents, reader, add
+        self.formats: set[str] = set()
+        self.entered = -1  # the last document whose warnings are in
+        self.rows = 0
+
+    def enter(self, position: int) -> Document:
+        while self.entered < position:
+            self.entered += 1
+            document = self.documents[self.entered]
+            self.formats.add(document.format)
+            self.reader.norm.warnings.extend(document.warnings)
+        self.reader.norm.path = self.documents[position].path
+        return self.documents[position]
+
+    def read(self, position: int, items: Iterator[tuple[int, Any]]) -> None:
+        path = self.enter(position).path
+        reader, add = self.reader, self.add
+        for index, item in items:
+            kind, record, row = reader.read(path, index, item)
+            add[kind](record, row)
+            self.rows += 1
+
+    def read_all(self) -> None:
+        for position, document in enumerate(self.documents):
+            self.read(position, document.rows)
+
+    def read_from(self, position: int, start: int) -> None:
+        """Every row from the index `start` of one document on, and all later documents."""
+        for later in range(position, len(self.documents)):
+            rows_from = self.documents[later].rows_from
+            assert rows_from is not None
+            self.read(later, rows_from(start if later == position else 0))
