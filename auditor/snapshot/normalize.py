@@ -212,13 +212,10 @@ class Normalizer:
     def installation(self, row: AnyRow, row_id: str, row_type: str = "") -> InstallationRun:
         props = self.properties(row, InstallationProperties)
         error = props.errorDetails or props.error
-        # The most numerous record of an estate: machine_key() inlined for a run's id, and
-        # the record built positionally, in its field order (a third faster than keywords).
-        key = row_id.lower()
-        cut = key.rfind("/patchinstallationresults/")
-        key = key[:cut] if cut != -1 else key
+        # Positional, in InstallationRun's field order: the most numerous record of an estate,
+        # built a third faster than with keywords.
         return InstallationRun(
-            row_id, self._keys.setdefault(key, key), row.name or row_id.rsplit("/", 1)[-1],
+            row_id, self.machine_key(row_id), row.name or row_id.rsplit("/", 1)[-1],
             props.status, self.time(props.startDateTime, "properties.startDateTime"),
             self.time(props.lastModifiedDateTime, "properties.lastModifiedDateTime"),
             props.startedBy, props.maintenanceWindowExceeded, props.rebootStatus,
