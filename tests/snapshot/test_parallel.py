@@ -83,6 +83,26 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1})
 
 
+def helpers_forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the helpers forked from now on (seen from this process)."""
+    pids: list[int] = []
+    fork = parallel.os.fork
+    monkeypatch.setattr(parallel.os, "fork", lambda: pids.append(pid := fork()) or pid)
+    return pids
+
+
+def helper_fails_after(parts: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper runs out of memory after sending `parts` parts."""
+    encode, sent = parallel._encode, []
+
+    def failing(*args: Any) -> bytes:
+        if len(sent) == parts:
+            raise MemoryError
+        sent.append(1)
+        return encode(*args)
+    monkeypatch.setattr(parallel, "_encode", failing)
+
+
 def serial(path: Path) -> Snapshot:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_ROWS", 10**12)
@@ -91,12 +111,10 @@ def serial(path: Path) -> Snapshot:
 
 def test_two_processes_make_the_snapshot_one_makes(estate: Path, two_cores: None,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    forks = []
-    fork = parallel.os.fork
-    monkeypatch.setattr(parallel.os, "fork", lambda: forks.append(1) or fork())
+    forks = helpers_forked(monkeypatch)
     together = load_estate([estate])
     alone = serial(estate)
-    assert forks == [1]
+    assert len(forks) == 1
     assert together == alone
     assert together.warnings == alone.warnings
     codes = {w.code for w in together.warnings}
@@ -126,18 +144,8 @@ def test_the_first_mistake_is_reported_whichever_process_meets_it(
 
 def test_a_failing_child_leaves_its_rows_to_the_parent(estate: Path, two_cores: None,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    original = parallel._encode
-    sent = []
-
-    def failing_after(parts: int) -> Any:
-        def encode(*args: Any) -> bytes:
-            if len(sent) == parts:
-                raise MemoryError  # as a child that runs out of memory
-            sent.append(1)
-            return original(*args)
-        return encode
     for parts in (0, 2):  # at once, and after sending two parts
-        monkeypatch.setattr(parallel, "_encode", failing_after(parts))
+        helper_fails_after(parts, monkeypatch)
         assert load_estate([estate]) == serial(estate)
 
 
@@ -188,11 +196,9 @@ def test_a_bundle_read_by_two_processes_is_the_bundle_read_by_one(
     path = bundle
     if packed:  # an archive: each process must read it through its own file handle
         path = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", bundle))
-    forks = []
-    fork = parallel.os.fork
-    monkeypatch.setattr(parallel.os, "fork", lambda: forks.append(1) or fork())
+    forks = helpers_forked(monkeypatch)
     together = load_estate([path])
-    assert forks == [1]
+    assert len(forks) == 1
     alone = serial(path)
     assert together == alone
     assert together.warnings == alone.warnings
@@ -202,15 +208,7 @@ def test_a_bundle_read_by_two_processes_is_the_bundle_read_by_one(
 
 def test_a_bundle_whose_helper_fails_is_read_here(bundle: Path, two_cores: None,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    original = parallel._encode
-    sent = []
-
-    def encode(*args: Any) -> bytes:
-        if len(sent) == 2:
-            raise MemoryError
-        sent.append(1)
-        return original(*args)
-    monkeypatch.setattr(parallel, "_encode", encode)
+    helper_fails_after(2, monkeypatch)
     assert load_estate([bundle]) == serial(bundle)
 
 
@@ -239,10 +237,8 @@ def test_an_interruption_leaves_no_helper_behind(estate: Path, two_cores: None,
             raise KeyboardInterrupt
         rows.append(1)
         return read(self, *args)
-    helpers: list[int] = []
-    fork = parallel.os.fork
     monkeypatch.setattr(RowReader, "read", interrupted)
-    monkeypatch.setattr(parallel.os, "fork", lambda: helpers.append(pid := fork()) or pid)
+    helpers = helpers_forked(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         load_estate([estate])
     assert len(helpers) == 1
