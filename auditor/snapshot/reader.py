@@ -131,11 +131,12 @@ class InputReader:
 
     def read(self, position: int, items: Iterator[tuple[int, Any]]) -> None:
         path = self.enter(position).path
-        reader, add = self.reader, self.add
+        reader, add, rows = self.reader, self.add, 0
         for index, item in items:
             kind, record, row = reader.read(path, index, item)
             add[kind](record, row)
-            self.rows += 1
+            rows += 1
+        self.rows += rows
 
     def read_all(self) -> None:
         for position, document in enumerate(self.documents):
