@@ -30,7 +30,7 @@ from auditor.model import (
 from auditor.snapshot import overlay, parallel
 from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
-from auditor.snapshot.reader import Add, InputReader, RowReader
+from auditor.snapshot.reader import Add, InputReader, Kind, RowReader
 from auditor.snapshot.rows import AnyRow, Row
 from auditor.snapshot.scope import filter_matches, scope_contains
 from auditor.snapshot.sources import Input, inputs
@@ -58,6 +58,15 @@ class _Estate:
             self._machine, self._assessment, self._run, self._assessment_patch,
             self._run_patch, self._configuration, self._assignment, self._scale_set,
             self._delete, self._ignore]
+
+    def add_apart(self, kind: Kind, records: list[Any]) -> None:
+        if kind is Kind.RUN:
+            runs = self.runs
+            for run in records:  # _run, inlined: the most numerous record of an estate
+                runs[run.machine_key][run.name.lower()] = run
+        else:
+            for assessment in records:
+                self._assessment(assessment, None)
 
     def _delete(self, row_id: str, row: AnyRow | None) -> None:
         """A planned change removes this resource (and a machine's assignments with it)."""
@@ -146,7 +155,6 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
     norm = Normalizer(keep_raw)
     estate = _Estate(norm)
     reader = RowReader(norm, keep_raw)
-    add = estate.add
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
@@ -156,7 +164,7 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                 captured.append(source.captured_at)
             for key, values in source.scope.items():
                 scope.setdefault(key, []).extend(v for v in values if v not in scope.get(key, []))
-            files.append(_read(source, reader, add, keep_raw))
+            files.append(_read(source, reader, estate, keep_raw))
         if len(set(captured)) > 1:
             norm.warnings.append(LoadWarning(
                 "mixed-capture-times", "the bundles were captured at different times; the "
@@ -165,11 +173,11 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                      reader.counts)
 
 
-def _read(source: Input, reader: RowReader, add: Add, keep_raw: bool) -> InputFile:
+def _read(source: Input, reader: RowReader, estate: _Estate, keep_raw: bool) -> InputFile:
     """Read one input's rows into the estate. (A function of its own, so that its documents
     and their rows are freed as soon as they are read.)"""
     documents = list(source.documents)  # (a bundle's tables are opened as they are read)
-    own = InputReader(documents, reader, add)
+    own = InputReader(documents, reader, estate)
     if not keep_raw and parallel.worthwhile(documents):
         parallel.read(own)
     else:

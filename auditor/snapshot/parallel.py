@@ -38,7 +38,7 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot.envelopes import Document, Items
-from auditor.snapshot.reader import InputReader, Kind, RowReader
+from auditor.snapshot.reader import APART, InputReader, Kind, RowReader
 
 MIN_ROWS = 40_000  # below this, forking costs more than it saves
 SHARE = 0.45  # of the rows for this process, which also decodes the child's records
@@ -245,16 +245,23 @@ def _receive(stream: IO[bytes]) -> _Part | None:
 def _replay(part: _Part, own: InputReader) -> int:
     """Add the child's records in row order, each row's warnings before its record: the
     serial loop meets a row's own warnings while reading it, the estate's when adding it.
-    The number of rows added."""
+    Records of the APART kinds, which never warn, go in first, many at once. The number of
+    rows added."""
     own.enter(part.document)
-    norm, add = own.reader.norm, own.add
+    norm, estate = own.reader.norm, own.estate
+    lists = part.lists()
+    for apart in APART:
+        estate.add_apart(apart, lists[apart])
+    add = estate.add
     shared: dict[int, Iterator[Any]] = {}  # kinds that share a list share its iterator
-    records = [shared.setdefault(id(found), iter(found)) for found in part.lists()]
+    records = [shared.setdefault(id(found), iter(found)) for found in lists]
     records[Kind.IGNORED] = repeat(None)
     pending = iter(part.warnings)
     warning = next(pending, None)
     for index, kind in zip(part.rows(), part.kinds, strict=True):
-        while warning is not None and warning.row == index:
+        if kind in APART:
+            continue
+        while warning is not None and (warning.row or 0) <= index:
             norm.warnings.append(warning)
             warning = next(pending, None)
         norm.index = index

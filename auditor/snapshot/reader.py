@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -108,14 +108,27 @@ def _nothing(row: AnyRow, row_id: str, row_type: str) -> None:
 
 
 Add = list[Callable[[Any, Any], None]]  # by Kind: takes a record and its row (or None)
+# Kinds whose records neither warn when added nor depend on records of another kind: only
+# their order among themselves matters, so records read elsewhere can be added many at once.
+APART = (Kind.ASSESSMENT, Kind.RUN)
+
+
+class Estate(Protocol):
+    """Where records go: `add[kind](record, row)` one at a time, in row order; `add_apart`
+    many records of an APART kind at once, in their order."""
+
+    add: Add
+
+    def add_apart(self, kind: Kind, records: list[Any]) -> None: ...
 
 
 class InputReader:
     """The documents of one input read into the estate through `add`: each document's
     warnings and format taken in when it is reached, and the rows counted."""
 
-    def __init__(self, documents: Sequence[Document], reader: RowReader, add: Add) -> None:
-        self.documents, self.reader, self.add = documents, reader, add
+    def __init__(self, documents: Sequence[Document], reader: RowReader,
+                 estate: Estate) -> None:
+        self.documents, self.reader, self.estate = documents, reader, estate
         self.formats: set[str] = set()
         self.entered = -1  # the last document whose warnings are in
         self.rows = 0
@@ -131,7 +144,7 @@ class InputReader:
 
     def read(self, position: int, items: Iterator[tuple[int, Any]]) -> None:
         path = self.enter(position).path
-        reader, add, rows = self.reader, self.add, 0
+        reader, add, rows = self.reader, self.estate.add, 0
         for index, item in items:
             kind, record, row = reader.read(path, index, item)
             add[kind](record, row)
