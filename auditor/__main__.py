@@ -1,7 +1,5 @@
 """Run the command line with `python -m auditor`."""
 
-import sys
+from auditor.cli import run
 
-from auditor.cli import main
-
-sys.exit(main())
+run()

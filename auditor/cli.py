@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import NoReturn
 
 from auditor import TOOL_NAME, __version__
 from auditor.collect.errors import ServiceError
@@ -267,6 +268,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"collect": cmd_collect, "inspect": cmd_inspect, "audit": cmd_audit, "rules": cmd_rules}
+
+
+def run() -> NoReturn:
+    """The console script and `python -m auditor`: main, then leave without tearing the
+    interpreter down. A large audit leaves millions of records behind; freeing them one by
+    one takes longer than writing a report, and the system takes the memory back at once.
+    Output is flushed first, and the auditor needs no exit handlers."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away: what it missed is not ours to report
+        pass
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -84,6 +86,19 @@ def user_rules(tmp_path: Path, *texts: str) -> Path:
 
 
 # ----- exit codes of `auditor audit` --------------------------------------------------------
+
+def test_the_command_line_flushes_its_output_before_its_quick_exit(tmp_path: Path) -> None:
+    """`python -m auditor` leaves with os._exit, skipping the interpreter's teardown: what it
+    prints through a pipe, block-buffered, still arrives in full, with main()'s exit code."""
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", "--example", "--output-dir", str(tmp_path)],
+        cwd=tmp_path, env=buffered, capture_output=True, text=True, encoding="utf-8",
+        check=False)
+    assert result.returncode == 1
+    assert len(result.stdout) < io.DEFAULT_BUFFER_SIZE  # all of it would still be buffered
+    assert result.stdout.rstrip().endswith(f"wrote {tmp_path / 'results.json'}")
+
 
 def test_no_builtin_rule_is_critical() -> None:
     """The exit-code tests below rely on this: `--fail-on critical` ignores every failure."""
