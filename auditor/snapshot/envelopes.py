@@ -9,7 +9,7 @@ table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and th
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,16 @@ class Document:
     count: int | None = None
     rows_from: Callable[[int], Items] | None = None
     offset: Callable[[int], int] | None = None
+    page: Page | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a paged Resource Graph query: how many rows the whole query matched, and the
+    warning the page gave because more pages follow (None on the last page)."""
+
+    total: int
+    more: LoadWarning | None
 
 
 def read_document(path: str, text: Buffer, context: PlannedContext | None = None) -> Document:
@@ -215,19 +225,42 @@ def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
         items = _decode(path, env.data, _raw_list_decoder)
     name = "az graph query output" if snake else "Resource Graph REST response"
     document = _rows_document(path, name, items, flattened)
+    more = None
     if env.skip_token:
-        document.warnings.append(LoadWarning(
+        more = LoadWarning(
             "incomplete-export", "skip_token is set: az graph query stopped before the last row; "
-            "export again with a larger --first, or continue with --skip-token", path))
+            "export again with a larger --first, or continue with --skip-token", path)
     elif env.skipToken:
-        document.warnings.append(LoadWarning(
+        more = LoadWarning(
             "incomplete-export", "$skipToken is set: more rows exist than this page holds; "
-            "include every page", path))
+            "include every page", path)
     elif str(env.resultTruncated).lower() == "true":
         document.warnings.append(LoadWarning(
             "incomplete-export", "resultTruncated is true and there is no $skipToken: the query "
             "must project id for paging to work; rows are missing", path))
+    if more is not None:
+        document.warnings.append(more)
+    total = env.totalRecords if env.totalRecords is not None else env.total_records
+    if isinstance(total, str) and total.isdigit():
+        total = int(total)
+    if isinstance(total, int) and not isinstance(total, bool):
+        document.page = Page(total, more)
     return document
+
+
+def complete_pages(pages: Iterable[tuple[Page, int]]) -> set[int]:
+    """The ids of the "more pages follow" warnings that the other pages answer: pages of one
+    query (the same total) whose rows add up to that total, exactly one of them the last.
+    `pages` holds each page with the number of rows read from it."""
+    by_total: dict[int, list[tuple[Page, int]]] = {}
+    for page, rows in pages:
+        by_total.setdefault(page.total, []).append((page, rows))
+    answered: set[int] = set()
+    for total, group in by_total.items():
+        if sum(rows for _, rows in group) == total \
+                and sum(page.more is None for page, _ in group) == 1:
+            answered.update(id(page.more) for page, _ in group if page.more is not None)
+    return answered
 
 
 def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:

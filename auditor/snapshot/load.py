@@ -28,7 +28,7 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot import overlay, parallel
-from auditor.snapshot.envelopes import read_document
+from auditor.snapshot.envelopes import Page, complete_pages, read_document
 from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
 from auditor.snapshot.reader import Add, InputReader, Kind, RowReader
 from auditor.snapshot.rows import AnyRow, Row
@@ -158,13 +158,16 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
     files: list[InputFile] = []
     captured: list[datetime] = []
     scope: dict[str, list[str]] = {}
+    pages: list[tuple[Page, int]] = []
     with collector_paused():
         for source in sources:
             if source.captured_at is not None:
                 captured.append(source.captured_at)
             for key, values in source.scope.items():
                 scope.setdefault(key, []).extend(v for v in values if v not in scope.get(key, []))
-            files.append(_read(source, reader, estate, keep_raw))
+            files.append(_read(source, reader, estate, keep_raw, pages))
+        if answered := complete_pages(pages):  # every page is here: none is missing after all
+            norm.warnings[:] = [w for w in norm.warnings if id(w) not in answered]
         if len(set(captured)) > 1:
             norm.warnings.append(LoadWarning(
                 "mixed-capture-times", "the bundles were captured at different times; the "
@@ -173,15 +176,18 @@ def build_snapshot(sources: Iterable[Input], keep_raw: bool) -> Snapshot:
                      reader.counts)
 
 
-def _read(source: Input, reader: RowReader, estate: _Estate, keep_raw: bool) -> InputFile:
-    """Read one input's rows into the estate. (A function of its own, so that its documents
-    and their rows are freed as soon as they are read.)"""
+def _read(source: Input, reader: RowReader, estate: _Estate, keep_raw: bool,
+          pages: list[tuple[Page, int]]) -> InputFile:
+    """Read one input's rows into the estate, and add its pages of paged queries to `pages`.
+    (A function of its own, so that its documents and their rows are freed as soon as they
+    are read.)"""
     documents = list(source.documents)  # (a bundle's tables are opened as they are read)
     own = InputReader(documents, reader, estate)
     if not keep_raw and parallel.worthwhile(documents):
         parallel.read(own)
     else:
         own.read_all()
+    pages.extend((d.page, d.count or 0) for d in documents if d.page is not None)
     return InputFile(source.path, source.sha256(), ", ".join(sorted(own.formats)), own.rows)
 
 

@@ -8,6 +8,7 @@ import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,11 +103,62 @@ def test_resource_graph_rest_pages() -> None:
     assert [(Path(i.path).name, i.format, i.rows) for i in both.inputs] == [
         ("arg-rest-page-1.json", "Resource Graph REST response", 2),
         ("arg-rest-page-2.json", "Resource Graph REST response", 1)]
-    # The last page has no $skipToken; the first page still says more rows exist.
-    assert [w.file for w in both.warnings] == [str(EXPORTS / "arg-rest-page-1.json")]
+    # Both pages of the query are here (2 + 1 rows of totalRecords 3, one of them the last):
+    # the first page's "more rows exist" is answered, so nothing is missing.
+    assert both.warnings == ()
     assert [m.patch.orchestration_mode for m in both.machines] == [
         OrchestrationMode.MANUAL, OrchestrationMode.IMAGE_DEFAULT,
         OrchestrationMode.CUSTOMER_MANAGED]
+
+
+def page(tmp_path: Path, name: str, rows: list[dict[str, Any]], total: int | str,
+         more: bool, snake: bool = False) -> Path:
+    """A page of a paged query, as az graph query (snake) or the REST API writes it."""
+    if snake:
+        body: dict[str, Any] = {"count": len(rows), "data": rows, "total_records": total,
+                                "skip_token": "dG9rZW4=" if more else None}
+    else:
+        body = {"totalRecords": total, "count": len(rows), "data": rows, "facets": [],
+                "resultTruncated": "true" if more else "false"}
+        if more:
+            body["$skipToken"] = "dG9rZW4="
+    path = tmp_path / name
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
+
+
+def vm_rows(*names: str) -> list[dict[str, Any]]:
+    return [{"id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/"
+                   f"virtualMachines/{name}", "name": name,
+             "type": "microsoft.compute/virtualmachines", "properties": {}} for name in names]
+
+
+@pytest.mark.parametrize("snake", [False, True])
+def test_every_page_of_a_query_answers_its_more_pages_warnings(tmp_path: Path,
+                                                                snake: bool) -> None:
+    pages = [page(tmp_path, "p1.json", vm_rows("a", "b"), 5, True, snake),
+             page(tmp_path, "p2.json", vm_rows("c", "d"), "5" if snake else 5, True, snake),
+             page(tmp_path, "p3.json", vm_rows("e"), 5, False, snake)]
+    assert load_estate(pages).warnings == ()
+    # Without the middle page, rows are missing: both earlier pages still warn.
+    missing = load_estate([pages[0], pages[2]])
+    assert [(w.code, Path(w.file).name) for w in missing.warnings] == [
+        ("incomplete-export", "p1.json")]
+    # Without the last page, no page says the query ended.
+    assert [Path(w.file).name for w in load_estate(pages[:2]).warnings] == ["p1.json", "p2.json"]
+
+
+def test_pages_are_matched_by_their_query_total(tmp_path: Path) -> None:
+    """Two paged queries: the machines' pages are all here, the runs' second page is not."""
+    run = {"id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/"
+                 "virtualMachines/a/patchInstallationResults/r1", "name": "r1",
+           "type": "microsoft.compute/virtualmachines/patchinstallationresults",
+           "properties": {"status": "Succeeded"}}
+    paths = [page(tmp_path, "vm-1.json", vm_rows("a"), 2, True),
+             page(tmp_path, "vm-2.json", vm_rows("b"), 2, False),
+             page(tmp_path, "runs-1.json", [run], 3, True)]
+    snapshot = load_estate(paths)
+    assert [Path(w.file).name for w in snapshot.warnings] == ["runs-1.json"]
 
 
 @pytest.mark.parametrize(("truncated", "warnings"), [
