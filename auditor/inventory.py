@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from auditor.errors import Location
 from auditor.model import Snapshot
 from auditor.report.csv_findings import cell  # formula injection: names come from Azure
-from auditor.rules.compile import render
+from auditor.rules.render import render
 
 COLUMNS = ("name", "subscription", "resourceGroup", "kind", "os", "orchestrationMode",
            "assessmentMode", "schedules", "lastAssessment", "assessmentStatus",

@@ -14,8 +14,9 @@ from auditor.collector import collector_paused
 from auditor.engine.results import Finding, Outcome, Summary, Waiver, WaiverStatus
 from auditor.engine.waivers import WaiverBook
 from auditor.model import Assignment, Machine, MaintenanceConfiguration, Snapshot
-from auditor.rules.compile import CompiledRule, render
+from auditor.rules.compile import CompiledRule
 from auditor.rules.fields import Context
+from auditor.rules.render import render
 from auditor.rules.spec import Severity
 from auditor.snapshot.unknown import unknown_in
 

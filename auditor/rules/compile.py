@@ -6,18 +6,14 @@ validation reports all of a file's errors at once.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import Enum
+from datetime import timedelta
 from typing import Any
 
-import msgspec
-
 from auditor.model import Assignment, Machine, MaintenanceConfiguration
-from auditor.rules import operators
+from auditor.rules import operators, predicates
 from auditor.rules.fields import (
     DICT,
     RAW,
@@ -25,14 +21,13 @@ from auditor.rules.fields import (
     Context,
     PathError,
     Relation,
-    plain_attribute,
     resolve,
 )
+from auditor.rules.predicates import Operand, Predicate
+from auditor.rules.render import render
 from auditor.rules.spec import Rule
 from auditor.yamlfile import Path
 
-Predicate = Callable[[Any, Context], bool]
-Operand = Callable[[Any, Context], Any]
 SUBJECTS: dict[str, type[Any]] = {
     "machine": Machine,
     "maintenanceConfiguration": MaintenanceConfiguration,
@@ -41,33 +36,6 @@ SUBJECTS: dict[str, type[Any]] = {
 _PARAMETER = re.compile(r"^\$\{([A-Za-z][A-Za-z0-9_]*)\}$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _CONNECTIVES = ("allOf", "anyOf", "not", "field", "count")
-
-
-def render(value: Any) -> str:
-    """How an observed value reads in a message."""
-    # The common types first, by exact type (an enum or a bool is a subclass, tested below).
-    if type(value) is str:
-        return value
-    if type(value) is int:
-        return str(value)
-    if value is None:
-        return "absent"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(render(item) for item in value) if value else "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{key}={render(item)}" for key, item in sorted(value.items())) \
-            if value else "none"
-    if isinstance(value, msgspec.Struct):  # a record (`field: configuration`): its id, never
-        return getattr(value, "id", None) or "present"  # its repr (memory addresses, raw rows)
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -149,13 +117,13 @@ class Compiler:
             what = "none" if not present else " and ".join(present)
             self.problems.append((path, "a condition needs exactly one of allOf, anyOf, not, "
                                         f"field or count; found {what}"))
-            return _never
+            return predicates.never
         kind = present[0]
         if kind in ("allOf", "anyOf"):
             parts = [self.condition(item, subject, (*path, kind, index))
                      for index, item in enumerate(node[kind])]
             self._only(node, (kind,), path)
-            return _all(parts) if kind == "allOf" else _any(parts)
+            return predicates.all_of(parts) if kind == "allOf" else predicates.any_of(parts)
         if kind == "not":
             self._only(node, ("not",), path)
             inner = self.condition(node["not"], subject, (*path, "not"))
@@ -200,16 +168,15 @@ class Compiler:
         self._only(node, ("field", *([name] if name else operators.FIELD_OPERATORS)), path)
         resolved = self._resolve(subject, node["field"], (*path, "field"))
         if name is None or resolved is None:
-            return _never
+            return predicates.never
         if isinstance(resolved.kind, Relation):
             self.problems.append(((*path, "field"), f"'{node['field']}' is a list of rows; use "
                                                     "count, or a member such as .latest"))
-            return _never
+            return predicates.never
         if top or not self._inside_count:
             self.evidence[str(node["field"])] = resolved.getter
         get = resolved.getter
         return self._leaf(get, name, node[name], subject, (*path, name))
-
 
     def _leaf(self, get: Operand, name: str, raw_operand: Any, subject: Any,
               path: Path) -> Predicate:
@@ -219,88 +186,39 @@ class Compiler:
         known = len(self.problems)
         constant, operand = self.operand(raw_operand, subject, path)
         if len(self.problems) > known:  # an undeclared parameter or unknown field, said once
-            return _never
+            return predicates.never
         if name == "match" and constant:
             try:
                 operand = re.compile(str(operand))
             except re.error as error:
                 self.problems.append((path, f"the regular expression does not compile: {error}"))
-                return _never
+                return predicates.never
         if name in operators.LIST_OPERATORS and constant and not isinstance(operand, list):
             self.problems.append((path, f"'{name}' needs a list"))
-            return _never
+            return predicates.never
         if name == "exists" and constant and not isinstance(operand, bool):
             self.problems.append((path, "'exists' needs true or false"))
-            return _never
+            return predicates.never
         if not constant:
-            return _dynamic(test, get, operand)
-        attribute = plain_attribute(get)
-        if name == "equals" and isinstance(operand, bool) and attribute is not None:
-            def equals_flag_attribute(resource: Any, ctx: Context) -> bool:
-                # equals_flag below with the getter's attribute read inlined: one call less
-                try:
-                    value = attribute(resource)
-                except AttributeError:
-                    value = None
-                if isinstance(value, bool):
-                    return value is operand
-                return value is not None and test(value, operand)
-            return equals_flag_attribute
-        if name == "equals" and isinstance(operand, bool):
-            def equals_flag(resource: Any, ctx: Context) -> bool:
-                value = get(resource, ctx)
-                if isinstance(value, bool):  # the common case, without the operator's dispatch
-                    return value is operand
-                return value is not None and test(value, operand)
-            return equals_flag
-        if name == "equals" and isinstance(operand, str) and attribute is not None:
-            folded = operand.casefold()
-
-            def equals_text_attribute(resource: Any, ctx: Context) -> bool:
-                # equals_text below with the getter's attribute read inlined: one call less
-                try:
-                    value = attribute(resource)
-                except AttributeError:
-                    value = None
-                if isinstance(value, str):
-                    return value == operand or value.casefold() == folded
-                return test(value, operand)
-            return equals_text_attribute
-        if name == "equals" and isinstance(operand, str):
-            folded = operand.casefold()
-
-            def equals_text(resource: Any, ctx: Context) -> bool:
-                value = get(resource, ctx)
-                if isinstance(value, str):  # the common case, without the operator's dispatch
-                    return value == operand or value.casefold() == folded
-                return test(value, operand)  # a time or a number against its text
-            return equals_text
-        return lambda resource, ctx: test(get(resource, ctx), operand)
+            return predicates.dynamic(test, get, operand)
+        return predicates.compare(name, test, get, operand)
 
     def _age(self, get: Operand, test: operators.Operator, amount: Any, subject: Any,
              path: Path) -> Predicate:
         unit = next(iter(amount)) if isinstance(amount, dict) and len(amount) == 1 else None
         if unit not in ("days", "hours"):
             self.problems.append((path, "expected {days: N} or {hours: N}"))
-            return _never
+            return predicates.never
         known = len(self.problems)
         constant, number = self.operand(amount[unit], subject, (*path, unit))
         if len(self.problems) > known:
-            return _never
+            return predicates.never
         scale = timedelta(days=1) if unit == "days" else timedelta(hours=1)
         if constant:
             if not isinstance(number, (int, float)) or isinstance(number, bool):
                 self.problems.append(((*path, unit), f"expected a number, got {render(number)}"))
-                return _never
-            span = scale * number
-            compare = _AGE_COMPARE[test]
-
-            def age(resource: Any, ctx: Context) -> bool:
-                value = get(resource, ctx)
-                if isinstance(value, datetime):  # what the operator does, without its calls
-                    return compare(value, ctx.as_of - span)
-                return test(value, ctx.as_of - span)
-            return age
+                return predicates.never
+            return predicates.age(get, test, scale * number)
 
         def dynamic(resource: Any, ctx: Context) -> bool:
             value = number(resource, ctx)
@@ -315,10 +233,10 @@ class Compiler:
                    path)
         resolved = self._resolve(subject, node["count"], (*path, "count"))
         if resolved is None or name is None or name not in operators.COUNT_OPERATORS:
-            return _never
+            return predicates.never
         if not isinstance(resolved.kind, Relation):
             self.problems.append(((*path, "count"), f"'{node['count']}' is not a list of rows"))
-            return _never
+            return predicates.never
         rows = resolved.getter
         where: Predicate | None = None
         if "where" in node:
@@ -350,11 +268,12 @@ class Compiler:
         constant, operand = self.operand(node[name], subject, (*path, name))
         test = operators.FIELD_OPERATORS[name]
         if constant and isinstance(operand, (int, float)) and not isinstance(operand, bool):
-            compare = _NUMBER_COMPARE[name]  # a count against a number: the operator's outcome
+            # A count against a number: what the operator would return, without its dispatch.
+            compare = predicates.NUMBER_COMPARE[name]
             return lambda resource, ctx: compare(count(resource, ctx), operand)
         if constant:
             return lambda resource, ctx: test(count(resource, ctx), operand)
-        return _dynamic(test, count, operand)
+        return predicates.dynamic(test, count, operand)
 
     # ----- operands ---------------------------------------------------------------------
     def operand(self, raw: Any, subject: Any, path: Path) -> tuple[bool, Any]:
@@ -452,63 +371,3 @@ class Compiler:
 def _squash(fill: Callable[[Any, Context], str]) -> Callable[[Any, Context], str]:
     """Messages are folded YAML; keep them on one line with single spaces."""
     return lambda resource, ctx: " ".join(fill(resource, ctx).split())
-
-
-def _dynamic(test: operators.Operator, get: Operand, operand: Operand) -> Predicate:
-    """Compare with another field; when that field is missing (and has no `otherwise`), the
-    condition is false, as for a missing value: `notEquals` and `match` never pass on absence."""
-    def compare(resource: Any, ctx: Context) -> bool:
-        other = operand(resource, ctx)
-        return other is not None and test(get(resource, ctx), other)
-    return compare
-
-
-# For a count compared with a number and a time compared with a cutoff: what the general
-# operators (operators.equals, _ordered, within, older_than) return for these types.
-_NUMBER_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "equals": operator.eq, "notEquals": operator.ne, "greater": operator.gt,
-    "greaterOrEquals": operator.ge, "less": operator.lt, "lessOrEquals": operator.le}
-_AGE_COMPARE: dict[operators.Operator, Callable[[Any, Any], bool]] = {
-    operators.within: operator.ge, operators.older_than: operator.lt}
-
-
-def _never(resource: Any, ctx: Context) -> bool:
-    return False
-
-
-# `_all` and `_any` loop rather than call all()/any() on a generator: they run for every
-# resource and condition, and the loop is about twice as fast.
-def _all(parts: list[Predicate]) -> Predicate:
-    # Two or three parts, the usual shapes: unrolled, without the loop's overhead. Every
-    # condition returns a bool, so `and` / `or` of them is a bool too, as the loop returns.
-    if len(parts) == 2:
-        first, second = parts
-        return lambda resource, ctx: first(resource, ctx) and second(resource, ctx)
-    if len(parts) == 3:
-        first, second, third = parts
-        return lambda resource, ctx: (first(resource, ctx) and second(resource, ctx)
-                                      and third(resource, ctx))
-
-    def all_of(resource: Any, ctx: Context) -> bool:
-        for part in parts:  # noqa: SIM110
-            if not part(resource, ctx):
-                return False
-        return True
-    return all_of
-
-
-def _any(parts: list[Predicate]) -> Predicate:
-    if len(parts) == 2:  # unrolled, as in _all
-        first, second = parts
-        return lambda resource, ctx: first(resource, ctx) or second(resource, ctx)
-    if len(parts) == 3:
-        first, second, third = parts
-        return lambda resource, ctx: (first(resource, ctx) or second(resource, ctx)
-                                      or third(resource, ctx))
-
-    def any_of(resource: Any, ctx: Context) -> bool:
-        for part in parts:  # noqa: SIM110
-            if part(resource, ctx):
-                return True
-        return False
-    return any_of

@@ -15,8 +15,9 @@ from auditor.engine.evaluate import judge
 from auditor.engine.examples import judge_rows
 from auditor.engine.results import Outcome
 from auditor.errors import UserError
-from auditor.rules.compile import Compiler, render
+from auditor.rules.compile import Compiler
 from auditor.rules.fields import Context
+from auditor.rules.render import render
 from auditor.rules.spec import Severity
 from auditor.snapshot import load_rows
 
