@@ -29,7 +29,7 @@ from auditor.planned.attributes import (
 from auditor.planned.context import PlannedContext
 from auditor.planned.rows import Planned, deleted, make_row
 from auditor.planned.terraform import Configuration, Instance, referenced
-from auditor.snapshot.normalize import ARC, VM
+from auditor.snapshot.ids import ARC, VM
 
 PROVENANCE = "terraform"
 

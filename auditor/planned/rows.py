@@ -16,7 +16,7 @@ from typing import Any
 from auditor.model import LoadWarning
 from auditor.planned.expressions import Unknown, is_expression
 from auditor.snapshot import unknown as unknown_paths
-from auditor.snapshot.normalize import ARC, VM, id_part
+from auditor.snapshot.ids import ARC, VM, id_part
 from auditor.snapshot.reader import ASSIGNMENT, CONFIGURATION
 
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"

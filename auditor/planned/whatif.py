@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.planned.rows import Planned, deleted, make_row, strip_unknown
-from auditor.snapshot.normalize import type_from_id
+from auditor.snapshot.ids import type_from_id
 
 PROVENANCE = "what-if"
 _KEEP = ("create", "modify", "deploy", "nochange")

@@ -19,11 +19,11 @@ from auditor.model import (
     MachineKind,
     MaintenanceConfiguration,
     OsType,
-    PatchSettings,
     SoftwarePatch,
     Source,
 )
 from auditor.snapshot import coerce, lenient, orchestration, schedule, unknown
+from auditor.snapshot.ids import MACHINE_KINDS, id_part, machine_key, run_key, type_from_id
 from auditor.snapshot.json_errors import validation_message
 from auditor.snapshot.rows import (
     STATUSES,
@@ -39,40 +39,6 @@ from auditor.snapshot.rows import (
 
 T = TypeVar("T", bound=msgspec.Struct)
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
-
-VM = "microsoft.compute/virtualmachines"
-ARC = "microsoft.hybridcompute/machines"
-MACHINE_KINDS = {VM: MachineKind.AZURE_VM, ARC: MachineKind.ARC}
-
-
-def machine_key(row_id: str) -> str:
-    """The lowercased machine id a patch row belongs to (the prefix before the result segment;
-    the last one, so that a machine named like a segment does not cut its own id short)."""
-    key = row_id.lower()
-    cut = max(key.rfind("/patchassessmentresults/"), key.rfind("/patchinstallationresults/"))
-    return key if cut == -1 else key[:cut]
-
-
-def run_key(row_id: str) -> str:
-    """The lowercased installation-run id a per-patch row belongs to."""
-    key = row_id.lower()
-    cut = key.find("/softwarepatches/")
-    return key if cut == -1 else key[:cut]
-
-
-def type_from_id(row_id: str) -> str:
-    """`…/providers/Microsoft.Compute/virtualMachines/vm/patchAssessmentResults/latest` →
-    `microsoft.compute/virtualmachines/patchassessmentresults`."""
-    parts = row_id.strip("/").split("/")
-    lowered = [part.lower() for part in parts]
-    if "providers" not in lowered:
-        return ""
-    start = len(lowered) - 1 - lowered[::-1].index("providers")
-    names = parts[start + 1:]
-    if len(names) < 3:
-        return ""
-    return "/".join([names[0], *names[1::2]]).lower()
-
 
 class Normalizer:
     """Builds records from rows; collects warnings instead of dropping odd values."""
@@ -162,7 +128,7 @@ class Normalizer:
             config = os_profile.linuxConfiguration if os_type is OsType.LINUX \
                 else os_profile.windowsConfiguration or os_profile.linuxConfiguration
         image = props.storageProfile.imageReference if props.storageProfile else None
-        patch = _patch_settings(kind, os_type, config)
+        patch = orchestration.patch_settings(kind, os_type, config)
         power = None
         view = props.extended.instanceView if props.extended else None
         if view and view.powerState:
@@ -312,29 +278,6 @@ class Normalizer:
             unknown=_unknown("assignment", row))
 
 
-def _patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSettings:
-    """The settings as Azure applies them: absent values take their documented defaults."""
-    settings = config.patchSettings if config is not None else None
-    by_platform = settings.automaticByPlatformSettings if settings is not None else None
-    automatic_updates = config.enableAutomaticUpdates if config else None
-    mode = settings.patchMode if settings else None
-    assessment = settings.assessmentMode if settings else None
-    bypass = by_platform.bypassPlatformSafetyChecksOnUserSchedule if by_platform else None
-    effective_mode = mode or orchestration.default_patch_mode(os_type, automatic_updates)
-    return PatchSettings(
-        mode=effective_mode, mode_explicit=mode is not None,
-        assessment_mode=assessment or "ImageDefault",
-        assessment_mode_explicit=assessment is not None,
-        bypass_platform_safety_checks_on_user_schedule=bool(bypass),
-        bypass_explicit=bypass is not None,
-        reboot_setting=by_platform.rebootSetting if by_platform else None,
-        enable_hotpatching=bool(settings.enableHotpatching) if settings else False,
-        enable_automatic_updates=automatic_updates,
-        provision_vm_agent=config.provisionVMAgent if config else None,
-        orchestration_mode=orchestration.orchestration_mode(kind, os_type, effective_mode,
-                                                            bool(bypass)))
-
-
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -343,15 +286,6 @@ def _unknown(record: str, row: AnyRow, mode_set: bool = True) -> frozenset[str]:
     if row.unknown is None and row.partial is None:
         return _NOTHING
     return unknown.model_paths(record, [*(row.unknown or ()), *(row.partial or ())], mode_set)
-
-
-def id_part(row_id: str, segment: str) -> str:
-    """The id segment after `segment` (`subscriptions`, `resourcegroups`), any casing."""
-    parts = row_id.split("/")
-    for index, part in enumerate(parts[:-1]):
-        if part.lower() == segment:
-            return parts[index + 1]
-    return ""
 
 
 def _tags(tags: dict[str, Any] | None) -> dict[str, str]:

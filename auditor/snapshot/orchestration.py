@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.model import MachineKind, OrchestrationMode, OsType
+from typing import Any
+
+from auditor.model import MachineKind, OrchestrationMode, OsType, PatchSettings
 
 _VALID_PATCH_MODES = {
     OsType.WINDOWS: ("Manual", "AutomaticByOS", "AutomaticByPlatform"),
@@ -47,3 +49,26 @@ def orchestration_mode(kind: MachineKind, os_type: OsType, mode: str | None,
         "Manual": OrchestrationMode.MANUAL,
         "ImageDefault": OrchestrationMode.IMAGE_DEFAULT,
     }.get(mode, OrchestrationMode.UNKNOWN)
+
+
+def patch_settings(kind: MachineKind, os_type: OsType, config: Any) -> PatchSettings:
+    """The settings as Azure applies them: absent values take their documented defaults."""
+    settings = config.patchSettings if config is not None else None
+    by_platform = settings.automaticByPlatformSettings if settings is not None else None
+    automatic_updates = config.enableAutomaticUpdates if config else None
+    mode = settings.patchMode if settings else None
+    assessment = settings.assessmentMode if settings else None
+    bypass = by_platform.bypassPlatformSafetyChecksOnUserSchedule if by_platform else None
+    effective_mode = mode or default_patch_mode(os_type, automatic_updates)
+    return PatchSettings(
+        mode=effective_mode, mode_explicit=mode is not None,
+        assessment_mode=assessment or "ImageDefault",
+        assessment_mode_explicit=assessment is not None,
+        bypass_platform_safety_checks_on_user_schedule=bool(bypass),
+        bypass_explicit=bypass is not None,
+        reboot_setting=by_platform.rebootSetting if by_platform else None,
+        enable_hotpatching=bool(settings.enableHotpatching) if settings else False,
+        enable_automatic_updates=automatic_updates,
+        provision_vm_agent=config.provisionVMAgent if config else None,
+        orchestration_mode=orchestration_mode(kind, os_type, effective_mode,
+                                                            bool(bypass)))

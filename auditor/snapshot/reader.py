@@ -11,7 +11,8 @@ import msgspec
 
 from auditor.errors import Location, UserError
 from auditor.snapshot.envelopes import Document, Item, decode_row
-from auditor.snapshot.normalize import MACHINE_KINDS, Normalizer, type_from_id
+from auditor.snapshot.ids import MACHINE_KINDS, type_from_id
+from auditor.snapshot.normalize import Normalizer
 from auditor.snapshot.rows import AnyRow, Row, TypedRow
 
 SCALE_SET = "microsoft.compute/virtualmachinescalesets"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from auditor.model import CoverageKind, Snapshot
 from auditor.snapshot import load_estate, load_rows
-from auditor.snapshot.normalize import machine_key, type_from_id
+from auditor.snapshot.ids import machine_key, type_from_id
 
 EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 SUB = "00000000-0000-0000-0000-000000000001"

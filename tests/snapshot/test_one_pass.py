@@ -11,7 +11,7 @@ import pytest
 from auditor.errors import UserError
 from auditor.model import Snapshot
 from auditor.snapshot import load_estate
-from auditor.snapshot.normalize import machine_key
+from auditor.snapshot.ids import machine_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPORTS = sorted([*(FIXTURES / "exports").glob("*.json*"), *(FIXTURES / "exports").glob("bad/*"),
