@@ -9,7 +9,7 @@ table), ARM REST lists (`{value, nextLink}`) and single GETs, JSON Lines, and th
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
 from auditor.snapshot import actions
 from auditor.snapshot.json_errors import invalid, line_at, malformed, reason
+from auditor.snapshot.pages import Page
 from auditor.snapshot.rows import NO_RAW, Row
 
 if TYPE_CHECKING:
@@ -94,15 +95,6 @@ class Document:
     rows_from: Callable[[int], Items] | None = None
     offset: Callable[[int], int] | None = None
     page: Page | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of a paged Resource Graph query: how many rows the whole query matched, and the
-    warning the page gave because more pages follow (None on the last page)."""
-
-    total: int
-    more: LoadWarning | None
 
 
 def read_document(path: str, text: Buffer, context: PlannedContext | None = None) -> Document:
@@ -246,21 +238,6 @@ def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
     if isinstance(total, int) and not isinstance(total, bool):
         document.page = Page(total, more)
     return document
-
-
-def complete_pages(pages: Iterable[tuple[Page, int]]) -> set[int]:
-    """The ids of the "more pages follow" warnings that the other pages answer: pages of one
-    query (the same total) whose rows add up to that total, exactly one of them the last.
-    `pages` holds each page with the number of rows read from it."""
-    by_total: dict[int, list[tuple[Page, int]]] = {}
-    for page, rows in pages:
-        by_total.setdefault(page.total, []).append((page, rows))
-    answered: set[int] = set()
-    for total, group in by_total.items():
-        if sum(rows for _, rows in group) == total \
-                and sum(page.more is None for page, _ in group) == 1:
-            answered.update(id(page.more) for page, _ in group if page.more is not None)
-    return answered
 
 
 def _table_rows(path: str, table: Any) -> Iterator[dict[Any, Any]]:

@@ -28,9 +28,10 @@ from auditor.model import (
     SoftwarePatch,
 )
 from auditor.snapshot import overlay, parallel
-from auditor.snapshot.envelopes import Page, complete_pages, read_document
+from auditor.snapshot.envelopes import read_document
 from auditor.snapshot.ids import MACHINE_KINDS, type_from_id
 from auditor.snapshot.normalize import Normalizer
+from auditor.snapshot.pages import Page, complete_pages
 from auditor.snapshot.reader import Add, InputReader, Kind, RowReader
 from auditor.snapshot.rows import AnyRow, Row
 from auditor.snapshot.scope import filter_matches, scope_contains
