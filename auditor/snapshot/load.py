@@ -62,13 +62,9 @@ class _Estate:
             self._delete, self._ignore]
 
     def add_apart(self, kind: Kind, records: list[Any]) -> None:
-        if kind is Kind.RUN:
-            runs = self.runs
-            for run in records:  # _run, inlined: the most numerous record of an estate
-                runs[run.machine_key][run.name.lower()] = run
-        else:
-            for assessment in records:
-                self._assessment(assessment, None)
+        add = self.add[kind]
+        for record in records:
+            add(record, None)
 
     def _delete(self, row_id: str, row: AnyRow | None) -> None:
         """A planned change removes this resource (and a machine's assignments with it)."""
