@@ -17,7 +17,7 @@ import msgspec
 
 from auditor.errors import Location, UserError
 from auditor.model import LoadWarning
-from auditor.snapshot import actions
+from auditor.snapshot import actions, coerce
 from auditor.snapshot.json_errors import invalid, line_at, malformed, reason
 from auditor.snapshot.pages import Page
 from auditor.snapshot.rows import NO_RAW, Row
@@ -232,10 +232,12 @@ def _resource_graph(path: str, env: _Envelope, rows: list[msgspec.Raw] | None,
             "must project id for paging to work; rows are missing", path))
     if more is not None:
         document.warnings.append(more)
-    total = env.totalRecords if env.totalRecords is not None else env.total_records
-    if isinstance(total, str) and total.isdigit():
-        total = int(total)
-    if isinstance(total, int) and not isinstance(total, bool):
+    try:
+        total = coerce.to_int(env.totalRecords if env.totalRecords is not None
+                              else env.total_records)
+    except ValueError:  # an unreadable total: this page cannot be matched with the others
+        total = None
+    if total is not None:
         document.page = Page(total, more)
     return document
 
