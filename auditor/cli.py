@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from auditor.collect.errors import ServiceError
 from auditor.collect.request import add_arguments as collect_arguments
 from auditor.collect.request import stray_flags
 from auditor.errors import UserError
+from auditor.files import replacing
 from auditor.planned.context import add_arguments as planned_arguments
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -131,17 +131,8 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write beside the target, then rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a report is for reading
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with replacing(path) as stream:
+        stream.write(data)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:

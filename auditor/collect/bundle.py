@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from auditor.collect.errors import CollectError
+from auditor.files import replacing, umask
 
 FORMAT, VERSION = "aum-auditor-snapshot", 1  # docs/snapshot-bundle.md
 LEVEL = 6  # compressed in a thread while the next page is awaited, so the level costs no time
@@ -88,28 +89,15 @@ class BundleWriter:
                 folder.rmdir()
 
     def _commit_archive(self) -> None:
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".partial",
-                                        dir=self.target.parent)
-        temporary = Path(name)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                with zipfile.ZipFile(stream, "w") as archive:
-                    archive.write(self.staging / "manifest.json", "manifest.json",
-                                  zipfile.ZIP_DEFLATED)
-                    for table in self.tables.values():  # already gzip: stored as is
-                        archive.write(self.staging / table["file"], table["file"],
-                                      zipfile.ZIP_STORED)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a snapshot is shared
-            os.replace(temporary, self.target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with replacing(self.target, ".partial", sync=True) as stream, \
+                zipfile.ZipFile(stream, "w") as archive:
+            archive.write(self.staging / "manifest.json", "manifest.json", zipfile.ZIP_DEFLATED)
+            for table in self.tables.values():  # already gzip: stored as is
+                archive.write(self.staging / table["file"], table["file"], zipfile.ZIP_STORED)
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _commit_folder(self) -> None:
-        os.chmod(self.staging, 0o777 & ~_umask())
+        os.chmod(self.staging, 0o777 & ~umask())
         if not self.target.exists():
             os.replace(self.staging, self.target)
             return
@@ -216,9 +204,3 @@ def _write(path: Path, data: bytes) -> None:
         stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
