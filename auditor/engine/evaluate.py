@@ -18,6 +18,7 @@ from auditor.rules.compile import CompiledRule
 from auditor.rules.fields import Context
 from auditor.rules.render import render
 from auditor.rules.spec import Severity
+from auditor.snapshot.ids import id_part
 from auditor.snapshot.unknown import unknown_in
 
 OUTCOMES = tuple(Outcome)
@@ -49,11 +50,10 @@ def _describe(resource: Any) -> tuple[str, str, str]:
     """(type, subscription, resource group) of a judged resource."""
     if isinstance(resource, Machine):
         return resource.type, resource.subscription_id, resource.resource_group
-    parts = resource.id.split("/")
     if isinstance(resource, MaintenanceConfiguration):
         return (CONFIGURATION_TYPE, resource.subscription_id, resource.resource_group)
-    return (ASSIGNMENT_TYPE, parts[2] if len(parts) > 2 else "",
-            parts[4] if len(parts) > 4 and parts[3].lower() == "resourcegroups" else "")
+    return (ASSIGNMENT_TYPE, id_part(resource.id, "subscriptions"),
+            id_part(resource.id, "resourcegroups"))
 
 
 def _describer(rule: CompiledRule) -> Callable[[Any], tuple[str, str, str]]:

@@ -29,7 +29,7 @@ from auditor.model import (
 )
 from auditor.snapshot import overlay, parallel
 from auditor.snapshot.envelopes import read_document
-from auditor.snapshot.ids import MACHINE_KINDS, type_from_id
+from auditor.snapshot.ids import MACHINE_KINDS, id_part, type_from_id
 from auditor.snapshot.normalize import Normalizer
 from auditor.snapshot.pages import Page, complete_pages
 from auditor.snapshot.reader import Add, InputReader, Kind, RowReader
@@ -214,8 +214,8 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
             by_subscription = defaultdict(list)
             for machine in machines.values():
                 by_subscription[machine.subscription_id.lower()].append(machine)
-        subscription = assignment.resource_key.strip("/").split("/")[1:2]
-        for machine in by_subscription.get(subscription[0] if subscription else "", []):
+        subscription = id_part(assignment.resource_key, "subscriptions")
+        for machine in by_subscription.get(subscription, []) if subscription else ():
             if scope_contains(assignment.resource_key, machine) \
                     and filter_matches(assignment.filter, machine):
                 coverage[machine.key].append(
