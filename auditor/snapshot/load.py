@@ -215,7 +215,7 @@ def _link(estate: _Estate, warnings: list[LoadWarning], files: list[InputFile],
             for machine in machines.values():
                 by_subscription[machine.subscription_id.lower()].append(machine)
         subscription = id_part(assignment.resource_key, "subscriptions")
-        for machine in by_subscription.get(subscription, []) if subscription else ():
+        for machine in by_subscription.get(subscription, []):
             if scope_contains(assignment.resource_key, machine) \
                     and filter_matches(assignment.filter, machine):
                 coverage[machine.key].append(
